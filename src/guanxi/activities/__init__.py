@@ -1,0 +1,1 @@
+"""Follow-ups (跟进记录) and the customer timeline."""

@@ -1,0 +1,5 @@
+"""REST API operations of this app."""
+
+from ninja import Router
+
+router = Router()

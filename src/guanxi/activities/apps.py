@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivitiesConfig(AppConfig):
+    name = "guanxi.activities"
+    label = "activities"
+    verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        from guanxi.core.permissions import register_module
+
+        register_module(
+            "activities",
+            _("Follow-ups"),
+            [
+                ("view", _("View follow-ups")),
+                ("create", _("Log follow-ups")),
+                ("edit", _("Edit follow-ups")),
+                ("delete", _("Delete follow-ups")),
+            ],
+        )

@@ -1,0 +1,55 @@
+"""The `guanxi` command: serve, migrate, setup, demo, token, check, and every Django command.
+
+`guanxi serve` runs the production server (granian, WSGI); the other subcommands are
+Django management commands, so `guanxi help` lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _serve(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="guanxi serve", description="Run the production web server.")
+    parser.add_argument("--host", default=os.environ.get("GUANXI_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GUANXI_PORT", "8000")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUANXI_WORKERS", os.cpu_count() or 1)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("GUANXI_THREADS", "4")))
+    parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    args = parser.parse_args(argv)
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    if not args.no_migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    print(f"Guanxi is serving on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    command = [
+        sys.executable, "-m", "granian", "--interface", "wsgi",
+        "--host", args.host, "--port", str(args.port),
+        "--workers", str(args.workers), "--blocking-threads", str(args.threads),
+        "--no-ws", "--log-level", "warning",
+        "guanxi.wsgi:application",
+    ]
+    os.execv(sys.executable, command)
+    return 0  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings")
+    if argv and argv[0] == "serve":
+        return _serve(argv[1:])
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["guanxi", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

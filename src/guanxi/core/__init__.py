@@ -1,0 +1,1 @@
+"""Shared kernel: base models, data scopes, permissions, audit, events, errors, paging."""

@@ -1,0 +1,1 @@
+"""Customers (客户), their contacts (联系人) and tags."""

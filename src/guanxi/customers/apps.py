@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    name = "guanxi.customers"
+    label = "customers"
+    verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from guanxi.core.permissions import register_module
+
+        register_module(
+            "customers",
+            _("Customers"),
+            [
+                ("view", _("View customers")),
+                ("create", _("Create customers")),
+                ("edit", _("Edit customers")),
+                ("delete", _("Delete customers")),
+                ("transfer", _("Transfer customers")),
+                ("export", _("Export customers")),
+                ("view_sensitive", _("See phones and emails unmasked")),
+                ("purge", _("Purge the recycle bin")),
+            ],
+        )

@@ -1,0 +1,24 @@
+"""URL map: pages per app, the REST API under /api/v1/, health check."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from guanxi.api import api
+from guanxi.web import views as web_views
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("", include("guanxi.web.urls")),
+    path("", include("guanxi.org.urls")),
+    path("customers/", include("guanxi.customers.urls")),
+    path("activities/", include("guanxi.activities.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,1 @@
+"""The web shell: base layout, navigation, shared UI components, static files, translations."""
