@@ -9,6 +9,10 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core.permissions import register_module
+        from guanxi.core.services import register_custom_field_entity
+
+        register_custom_field_entity("customers.customer", _("Customer"))
+        register_custom_field_entity("customers.contact", _("Contact"))
 
         register_module(
             "customers",
