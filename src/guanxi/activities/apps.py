@@ -9,6 +9,12 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core.permissions import register_module
+        from guanxi.customers.views.detail import register_detail_section
+
+        from .views import customer_section
+
+        # The customer page shows the follow-up form and timeline without customers importing us.
+        register_detail_section("activities", "activities/customer_section.html", customer_section)
 
         register_module(
             "activities",

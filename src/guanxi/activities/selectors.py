@@ -13,13 +13,18 @@ from guanxi.core.errors import NotFound
 from guanxi.core.models import AuditEvent
 from guanxi.customers.models import Customer
 
-from .models import FollowUp
+from .models import FollowUp, FollowUpAttachment
 
 
-def follow_up_list(*, actor, customer: Customer | None = None) -> QuerySet[FollowUp]:
+def follow_up_list(*, actor, customer: Customer | None = None, kind: str = "",
+                   author_id: int | None = None) -> QuerySet[FollowUp]:
     qs = FollowUp.objects.visible_to(actor).select_related("customer", "contact", "author")
     if customer is not None:
         qs = qs.filter(customer=customer)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if author_id is not None:
+        qs = qs.filter(author_id=author_id)
     return qs.prefetch_related("attachments")
 
 
@@ -48,3 +53,12 @@ def customer_timeline(*, actor, customer: Customer, limit: int = 100) -> list[Ti
     entries += [TimelineEntry(e.created_at, "audit", e) for e in changes]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
+
+
+def attachment_get(*, actor, id: int) -> FollowUpAttachment:
+    """A follow-up's file, only for those who see the follow-up's customer."""
+    visible = FollowUp.objects.visible_to(actor).values("pk")
+    attachment = FollowUpAttachment.objects.filter(pk=id, follow_up__in=visible).select_related("follow_up").first()
+    if attachment is None:
+        raise NotFound()
+    return attachment

@@ -11,6 +11,13 @@ class CustomersConfig(AppConfig):
         from guanxi.core.permissions import register_module
         from guanxi.core.services import register_custom_field_entity
 
+        from django.db.models.signals import post_migrate
+
+        from .search import ensure_installed
+
+        # SQLite drops a table's triggers when a migration rebuilds it; put the search ones back.
+        post_migrate.connect(ensure_installed, sender=self, dispatch_uid="customers.search.ensure_installed")
+
         register_custom_field_entity("customers.customer", _("Customer"))
         register_custom_field_entity("customers.contact", _("Contact"))
 

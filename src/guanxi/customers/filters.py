@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core import customfields
 from guanxi.core.errors import DomainError
+from guanxi.core.models import CustomFieldKind
 
 from .choices import CustomerGrade, CustomerSource, CustomerStatus, Industry
 from .search import customer_search
@@ -22,6 +28,9 @@ ORDERINGS: dict[str, list[str]] = {
     "-name": ["-name", "-id"],
     "-updated": ["-updated_at", "-id"],
 }
+
+# Custom field filters arrive as `cf_<key>=<value>` and match the stored value exactly.
+CUSTOM_PREFIX = "cf_"
 
 
 @dataclass
@@ -39,6 +48,7 @@ class CustomerFilters:
     not_contacted_days: int | None = None
     follow_up_due: bool = False
     sort: str = "-created"
+    custom: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_query(cls, params) -> CustomerFilters:
@@ -46,6 +56,8 @@ class CustomerFilters:
         errors: dict[str, list[str]] = {}
         values: dict = {}
         for f in fields(cls):
+            if f.name == "custom":
+                continue
             raw = params.get(f.name)
             if raw in (None, ""):
                 continue
@@ -69,9 +81,10 @@ class CustomerFilters:
         for name, allowed in choice_sets.items():
             if name in values and values[name] not in allowed:
                 errors[name] = [_("This value is not valid.")]
+        custom = _custom_from_query(params, errors)
         if errors:
             raise DomainError("invalid_filter", _("Some filters are not valid."), errors)
-        return cls(**values)
+        return cls(**values, custom=custom)
 
     @property
     def ordering(self) -> list[str]:
@@ -95,7 +108,52 @@ class CustomerFilters:
             qs = qs.filter(Q(last_contacted_at__lt=cutoff) | Q(last_contacted_at__isnull=True, created_at__lt=cutoff))
         if self.follow_up_due:
             qs = qs.filter(next_follow_up_at__lte=timezone.now())
+        for key, value in self.custom.items():
+            qs = qs.filter(_custom_match(key, value))
         return customer_search(qs, self.q)
 
     def is_active(self) -> bool:
-        return any(getattr(self, f.name) not in (None, "", False) for f in fields(self) if f.name != "sort")
+        return bool(self.custom) or any(
+            getattr(self, f.name) not in (None, "", False) for f in fields(self) if f.name not in ("sort", "custom")
+        )
+
+
+def _custom_from_query(params, errors: dict[str, list[str]]) -> dict[str, Any]:
+    """`cf_<key>` parameters checked against the customer custom field definitions."""
+    wanted = {str(k)[len(CUSTOM_PREFIX):]: params.get(k) for k in params if str(k).startswith(CUSTOM_PREFIX)}
+    wanted = {k: str(v).strip()[:200] for k, v in wanted.items() if v not in (None, "")}
+    if not wanted:
+        return {}
+    definitions = {d.key: d for d in customfields.definitions("customers.customer")}
+    custom: dict[str, Any] = {}
+    for key, raw in wanted.items():
+        definition = definitions.get(key)
+        # A key with "__" would read as a lookup path, so such a field is not offered as a filter.
+        if definition is None or "__" in key:
+            errors[f"{CUSTOM_PREFIX}{key}"] = [_("There is no such field.")]
+            continue
+        try:
+            if definition.kind == CustomFieldKind.MULTI_CHOICE:
+                # One offered option; matches records whose selection includes it.
+                custom[key] = customfields.clean_value(definition, [raw])
+            else:
+                custom[key] = customfields.clean_value(definition, raw)
+        except ValueError as exc:
+            errors[f"{CUSTOM_PREFIX}{key}"] = [str(exc)]
+    return custom
+
+
+def _custom_match(key: str, value: Any) -> Q:
+    if isinstance(value, list):
+        # A multiple-choice value is a JSON list; an option is matched with its JSON quotes so
+        # "A" does not match "AB". JSON containment is not available on SQLite, and databases
+        # differ in whether they keep non-ASCII characters escaped, so both spellings match.
+        condition = Q()
+        for option in value:
+            spellings = {json.dumps(option, ensure_ascii=False), json.dumps(option)}
+            either = Q()
+            for spelling in spellings:
+                either |= Q(Contains(KeyTextTransform(key, "custom"), spelling))
+            condition &= either
+        return condition
+    return Q(**{f"custom__{key}": value})

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from guanxi.core.errors import NotFound
 from guanxi.core.models import Collaborator
 from guanxi.core.paging import Page, keyset_page
+from guanxi.core.scopes import DataScope
 from guanxi.core.text import normalise_phone, query_phrase
+from guanxi.org.models import SavedView
 
 from .filters import CustomerFilters
 from .models import Contact, Customer, Tag
+
+SAVED_VIEW_ENTITY = "customers.customer"
 
 
 def customer_list(*, actor, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
@@ -84,3 +89,36 @@ def tag_list() -> QuerySet[Tag]:
     """Tags are shared labels, not records: every signed-in user sees the list."""
     return Tag.objects.all()
 
+
+
+def customer_owner_choices(*, actor) -> QuerySet:
+    """Active users whose customers the actor can see: the owner picker and owner filter offer
+    only these, so a pick can never move a customer out of the actor's reach."""
+    users = get_user_model().objects.filter(is_active=True).order_by("display_name", "username")
+    scope = actor.scope_for("customers")
+    if scope == DataScope.ALL:
+        return users
+    if scope is None:
+        return users.none()
+    if scope == DataScope.SELF:
+        return users.filter(pk=actor.pk)
+    if scope == DataScope.SELF_AND_SUBORDINATES:
+        return users.filter(pk__in={actor.pk, *actor.subordinate_ids()})
+    path = actor.department_path()
+    if path is None:
+        return users.filter(pk=actor.pk)
+    if scope == DataScope.DEPARTMENT:
+        return users.filter(Q(pk=actor.pk) | Q(department_id=actor.department_id))
+    return users.filter(Q(pk=actor.pk) | Q(department__path__startswith=path))
+
+
+def customer_collaborator_choices(*, customer: Customer) -> QuerySet:
+    """Anyone active may be invited onto a customer's team (团队成员), across departments:
+    sharing beyond the owner's reach is what collaborators are for."""
+    users = get_user_model().objects.filter(is_active=True).order_by("display_name", "username")
+    return users.exclude(pk=customer.owner_id) if customer.owner_id is not None else users
+
+
+def customer_saved_views(*, actor) -> QuerySet[SavedView]:
+    """The actor's own saved customer list filters."""
+    return SavedView.objects.filter(user_id=actor.pk, entity=SAVED_VIEW_ENTITY).order_by("name")

@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guanxi.core import audit
-from guanxi.core.errors import DomainError
+from guanxi.core.errors import DomainError, Forbidden, NotFound
 from guanxi.core.permissions import is_known_action, require
 from guanxi.core.scopes import DataScope
+from guanxi.core.text import normalise_phone
 
 from . import errors
 from .models import ApiToken, Department, Role, SavedView, User
@@ -140,6 +142,12 @@ def _check_password(password: str, user: User) -> None:
         raise DomainError("invalid", _("Please correct the errors below."), {"password": list(exc.messages)}) from None
 
 
+def _check_phone(phone: str) -> None:
+    if phone.strip() and normalise_phone(phone.strip()) is None:
+        raise DomainError("invalid", _("Please correct the errors below."),
+                          {"phone": [_("Enter a valid phone number.")]})
+
+
 def user_create(*, actor, username: str, password: str, display_name: str = "", email: str = "",
                 phone: str = "", department: Department | None = None, manager: User | None = None,
                 roles: list[Role] | None = None, is_superuser: bool = False,
@@ -148,6 +156,7 @@ def user_create(*, actor, username: str, password: str, display_name: str = "", 
     if is_superuser and not getattr(actor, "is_superuser", False):
         raise DomainError("forbidden", _("Only an administrator can create another administrator."))
     username = (username or "").strip()
+    _check_phone(phone or "")
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(errors.USERNAME_TAKEN, _("This user name is taken."),
                           {"username": [_("This user name is taken.")]})
@@ -174,6 +183,11 @@ def user_update(*, actor, user: User, data: dict[str, Any], roles: list[Role] | 
     if data.get("manager") is not None and data["manager"].pk == user.pk:
         raise DomainError("invalid", _("A user cannot be their own manager."),
                           {"manager": [_("A user cannot be their own manager.")]})
+    if data.get("manager") is not None and data["manager"].pk in user.subordinate_ids():
+        raise DomainError("invalid", _("This person reports to this user already."),
+                          {"manager": [_("This person reports to this user already.")]})
+    if isinstance(data.get("phone"), str):
+        _check_phone(data["phone"])
     before = audit.snapshot(user, USER_FIELDS)
     before_roles = sorted(r.name for r in user.roles.all())
     for key, value in data.items():
@@ -265,6 +279,85 @@ def user_set_preferences(*, actor, language: str | None = None, time_zone: str |
     if fields:
         user.save(update_fields=fields)
     return user
+
+
+# -- two-factor sign-in (TOTP) --
+
+
+def two_factor_device(*, user: User) -> TOTPDevice | None:
+    """The user's confirmed authenticator, if they enrolled one."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def two_factor_begin(*, actor, restart: bool = False) -> TOTPDevice:
+    """The actor's unconfirmed authenticator secret (a new one when none is pending or `restart`);
+    it counts only once confirmed with a code."""
+    if not getattr(actor, "pk", None) or not actor.is_active:
+        raise Forbidden()
+    pending = TOTPDevice.objects.filter(user=actor, confirmed=False).first()
+    if pending is not None and not restart:
+        return pending
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=actor, name="authenticator", confirmed=False)
+
+
+def _code_errors(message) -> DomainError:
+    return DomainError("invalid_code", _("Please correct the errors below."), {"token": [message]})
+
+
+def _clean_code(token: str) -> str:
+    token = (token or "").strip().replace(" ", "")
+    if not token.isdigit() or len(token) not in (6, 8):
+        raise _code_errors(_("Enter the 6-digit code from your authenticator app."))
+    return token
+
+
+def two_factor_confirm(*, actor, device: TOTPDevice, token: str) -> TOTPDevice:
+    """Turn two-factor sign-in on once the actor proves their app produces the right codes."""
+    if device.user_id != getattr(actor, "pk", None) or device.confirmed:
+        raise NotFound()
+    token = _clean_code(token)
+    if not device.verify_token(token):
+        raise _code_errors(_("This code is not right. Check the time on your phone and try the newest code."))
+    with transaction.atomic():
+        # One authenticator per person: a new enrolment replaces the old one.
+        TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit.record(actor, "user.two_factor_enabled", actor)
+    return device
+
+
+def two_factor_verify(*, user: User, token: str) -> TOTPDevice:
+    """The second sign-in step: the user's device when `token` is a current code, else DomainError."""
+    token = _clean_code(token)
+    device = two_factor_device(user=user)
+    if device is None or not user.is_active:
+        raise _code_errors(_("This code is not right."))
+    allowed, _data = device.verify_is_allowed()
+    if not allowed:
+        raise _code_errors(_("Too many wrong codes. Wait a moment, then enter the newest code."))
+    if not device.verify_token(token):
+        raise _code_errors(_("This code is not right."))
+    return device
+
+
+def two_factor_disable(*, actor, user: User, password: str | None = None) -> None:
+    """A user turns their own two-factor sign-in off (confirming their password); an admin resets anyone's."""
+    own = getattr(actor, "pk", None) == user.pk
+    if not own:
+        require(actor, "org.manage_users")
+    else:
+        if user.requires_2fa:
+            raise DomainError("invalid", _("Your role requires two-factor sign-in, so it cannot be turned off."))
+        if password is None or not user.check_password(password):
+            raise DomainError("invalid", _("Please correct the errors below."),
+                              {"password": [_("Your password was entered incorrectly.")]})
+    with transaction.atomic():
+        removed, _counts = TOTPDevice.objects.filter(user=user).delete()
+        if removed:
+            audit.record(actor, "user.two_factor_disabled", user)
 
 
 # -- API tokens --

@@ -1,0 +1,1 @@
+"""Pages of the customers app, one module per screen."""

@@ -1,0 +1,61 @@
+"""`guanxi demo`: fill an empty database with a realistic Chinese demo company."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from guanxi.demo import loader
+from guanxi.demo.company import DEMO_PASSWORD, PEOPLE
+
+
+class Command(BaseCommand):
+    help = _("Create a demo company: departments, roles, users, customers, contacts and follow-ups.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--customers", type=int, default=2000, help=_("How many customers (default 2000)."))
+        parser.add_argument("--follow-ups", type=float, default=3.0,
+                            help=_("Average follow-ups per customer, 1 to 5 (default 3)."))
+        parser.add_argument("--seed", type=int, default=2026, help=_("Random seed; the same seed gives the same data."))
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                            help=_("Processes making records for big runs (default: one per CPU)."))
+        parser.add_argument("--if-empty", action="store_true",
+                            help=_("Do nothing when the database already has users or customers."))
+
+    def handle(self, *args, **options) -> None:
+        customers, follow_ups = options["customers"], options["follow_ups"]
+        if not 0 <= customers <= 10_000_000:
+            raise CommandError(_("--customers must be between 0 and 10000000."))
+        if not 1 <= follow_ups <= 5:
+            raise CommandError(_("--follow-ups must be between 1 and 5."))
+        if not loader.is_empty():
+            if options["if_empty"]:
+                self.stdout.write(_("The database already has data; no demo data was added."))
+                return
+            raise CommandError(_("The database already has data. The demo needs an empty database "
+                                 "(or run with --if-empty to skip quietly)."))
+        started = time.monotonic()
+        verbose = options["verbosity"] > 0
+
+        def progress(done: int, total: int) -> None:
+            if verbose and (done == total or done % 50_000 < 2000):
+                self.stdout.write(_("%(done)d of %(total)d customers…") % {"done": done, "total": total})
+
+        summary = loader.seed(customers=customers, follow_ups=follow_ups, seed=options["seed"],
+                              workers=max(1, options["workers"]), progress=progress)
+        self.stdout.write(self.style.SUCCESS(
+            _("Demo company created in %(s).1f s: %(c)d customers, %(p)d contacts, %(f)d follow-ups.")
+            % {"s": time.monotonic() - started, "c": summary.customers, "p": summary.contacts,
+               "f": summary.follow_ups}
+        ))
+        self.stdout.write("")
+        self.stdout.write(_("Sign in with any of these logins; the password is %(p)s") % {"p": DEMO_PASSWORD})
+        for login, name, department, role, _manager, _share in PEOPLE:
+            self.stdout.write(f"  {login:<10} {name}  {department} · {role}")
+        host = os.environ.get("GUANXI_HOST", "127.0.0.1")
+        port = os.environ.get("GUANXI_PORT", "8000")
+        self.stdout.write("")
+        self.stdout.write(_("Open http://%(host)s:%(port)s/ once `guanxi serve` runs.") % {"host": host, "port": port})

@@ -1,0 +1,1 @@
+"""`guanxi setup` and `guanxi token`."""
