@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.conftest import CHROMIUM
+from tests.conftest import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,

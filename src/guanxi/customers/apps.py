@@ -8,10 +8,10 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from guanxi.core.permissions import register_module
         from guanxi.core.services import register_custom_field_entity
-
-        from django.db.models.signals import post_migrate
 
         from .search import ensure_installed
 

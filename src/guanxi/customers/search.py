@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from django.db import connections
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
@@ -26,7 +27,7 @@ from guanxi.core.text import normalise_phone, query_phrase
 
 from .models import Contact
 
-_PHONE_LIKE = re.compile(r"^[+\d][\d\s\-()]{5,}$")
+_PHONE_LIKE = re.compile(r"^[+(\d][\d\s\-()]{5,}$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 # A query is read as CJK runs and latin/digit words; everything else separates them.
@@ -48,7 +49,8 @@ POSTGRES_INDEX = "customers_customer_search_gin"
 @lru_cache(maxsize=65536)
 def _segment_syllables(segment: str) -> tuple[str, ...]:
     # Characters without pinyin (latin letters, digits) are kept one by one.
-    return tuple(s.lower() for s in lazy_pinyin(segment, errors=list) if s.strip())
+    keep: Any = list
+    return tuple(s.lower() for s in lazy_pinyin(segment, errors=keep) if s.strip())
 
 
 def syllables(text: str) -> list[str]:
@@ -253,9 +255,7 @@ def ensure_installed(using: str = "default", **kwargs) -> None:
         cursor.execute("SELECT name FROM sqlite_master WHERE name = %s", [SQLITE_TABLE])
         if cursor.fetchone() is None:
             return  # migration 0003 has not run yet
-        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index') AND name IN (%s)"
-                       % ", ".join(["%s"] * (len(_SQLITE_TRIGGERS) + len(_LIST_INDEXES))),
-                       [*_SQLITE_TRIGGERS, *_LIST_INDEXES])
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index')")
         present = {row[0] for row in cursor.fetchall()}
-    if present != {*_SQLITE_TRIGGERS, *_LIST_INDEXES}:
+    if not {*_SQLITE_TRIGGERS, *_LIST_INDEXES} <= present:
         install(connection)

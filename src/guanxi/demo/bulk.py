@@ -6,12 +6,11 @@ values the services would store. Full-text index triggers fire as for any insert
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from typing import Any
-
-import datetime as dt
-import json
 
 from django.core.management.color import no_style
 from django.db import connection, models
@@ -67,7 +66,7 @@ def insert(model: type[models.Model], columns: list[str], rows: list[tuple]) -> 
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
-    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+    by_attname = {f.attname: str(f.column) for f in model._meta.concrete_fields}
     names = ", ".join(connection.ops.quote_name(by_attname[c]) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -13,8 +13,8 @@ import bisect
 import datetime as dt
 import itertools
 import random
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.db import models
@@ -52,7 +52,7 @@ class Plan:
 
     seed: int
     customers: int
-    follow_ups: int  # average per customer
+    follow_ups: float  # average per customer
     now: dt.datetime
     owners: list[User]
     weights: list[int]
@@ -91,7 +91,7 @@ def _pick(rng: random.Random, weighted: dict) -> Any:
     return rng.choices(list(weighted), weights=list(weighted.values()))[0]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _kind_label(kind: str) -> str:
     return str(FollowUp(kind=kind).get_kind_display())
 
@@ -234,7 +234,8 @@ class ChunkMaker:
 
         contacts = [self.make_contact(customer, domain, created, position)
                     for position in range(rng.randint(1, MAX_CONTACTS))]
-        customer.search_document = customer_document(name, [c.name for c in contacts])
+        # Newest contact first, as the services list them when they refresh the document.
+        customer.search_document = customer_document(name, [c.name for c in reversed(contacts)])
         self.make_follow_ups(customer, owner, contacts)
         for tag, (_name, _color, share) in zip(plan.tags, words.TAGS, strict=True):
             if rng.random() < share:
@@ -289,9 +290,10 @@ class ChunkMaker:
                 amount=rng.choice([3, 5, 8, 12, 20, 35, 50, 80]), days=rng.choice([3, 7, 10, 15, 30]),
             )
             follow = occurred + dt.timedelta(days=rng.randrange(3, 30)) if rng.random() < 0.6 else None
-            follow_up = FollowUp(id=self.follow_up_id, customer_id=customer.pk, contact_id=contact.pk if contact else None,
-                                 author=owner, kind=kind, content=content, occurred_at=occurred,
-                                 next_follow_up_at=follow, created_at=occurred, updated_at=occurred)
+            follow_up = FollowUp(id=self.follow_up_id, customer_id=customer.pk,
+                                 contact_id=contact.pk if contact else None, author=owner, kind=kind,
+                                 content=content, occurred_at=occurred, next_follow_up_at=follow,
+                                 created_at=occurred, updated_at=occurred)
             self.follow_up_id += 1
             # As follow_up_create does: the latest follow-up sets the customer's dates.
             customer.last_contacted_at, customer.next_follow_up_at = occurred, follow

@@ -14,6 +14,7 @@ urlpatterns = [
     path("profile/", profile.profile, name="profile"),
     path("profile/password/", auth.password_change, name="password_change"),
     path("profile/preferences/", profile.preferences, name="preferences"),
+    path("profile/language/", profile.switch_language, name="switch_language"),
     path("profile/tokens/", profile.token_create, name="token_create"),
     path("profile/tokens/<int:id>/revoke/", profile.token_revoke, name="token_revoke"),
     path("profile/two-factor/", profile.two_factor_enrol, name="two_factor_enrol"),

@@ -148,3 +148,18 @@ def two_factor_disable(request):
             messages.success(request, _("Two-factor sign-in is off."))
             return redirect("org:profile")
     return render(request, "org/profile.html", _profile_context(request, disable_form=form), status=400)
+
+
+@require_POST
+def switch_language(request):
+    """The header's language switch: remembered on the signed-in user's profile (so it follows
+    them to other devices and beats the browser's wish), and in the language cookie."""
+    from django.views.i18n import set_language
+
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        try:
+            services.user_set_preferences(actor=request.user, language=language)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return set_language(request)
