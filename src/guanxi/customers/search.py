@@ -23,7 +23,7 @@ from django.db.models.expressions import RawSQL
 from pypinyin import lazy_pinyin
 from pypinyin.seg.simpleseg import seg
 
-from guanxi.core.text import normalise_phone, query_phrase
+from guanxi.core.text import normalise_phone
 
 from .models import Contact
 
@@ -40,6 +40,11 @@ MAX_TERMS = 8
 SUFFIX_LETTERS = 12
 
 SQLITE_TABLE = "customers_customer_search"
+SQLITE_VOCAB = "customers_customer_search_terms"
+# Up to this many matching documents the SQLite index answers faster than reading rows in order
+# (measured at a million customers: listing 150,000 matches takes about as long as scanning for a
+# page and a bounded count of a term that common).
+SQLITE_INDEX_MATCHES = 150_000
 POSTGRES_INDEX = "customers_customer_search_gin"
 
 
@@ -64,32 +69,46 @@ def syllables(text: str) -> list[str]:
     return [s for s in (_NON_WORD.sub("", s) for s in out) if s]
 
 
-def _text_terms(text: str) -> tuple[str, list[str]]:
-    """The spaced form of one text, and the extra tokens that make parts of it findable."""
-    spaced = query_phrase(text)
+def _words(text: str) -> list[str]:
+    """The words of a text as the index sees them: each CJK character, each latin/digit word."""
+    out: list[str] = []
+    for part in _QUERY_PART.findall(text.lower()):
+        out.extend(part) if _CJK.match(part) else out.append(part)
+    return out
+
+
+def _text_terms(text: str) -> tuple[str, list[str], list[str]]:
+    """The spaced form of one text, its CJK bigrams, and its pinyin tokens."""
+    spaced = " ".join(_words(text))
     if not _CJK.search(text):
-        return spaced, []
+        return spaced, [], []
     sylls = syllables(text)
-    tokens = ["".join(sylls), "".join(s[0] for s in sylls)]
-    for run in _CJK_RUN.findall(text.lower()):
-        tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
+    bigrams = [run[i:i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)]
+    pinyin = ["".join(sylls), "".join(s[0] for s in sylls)]
     for i in range(1, len(sylls)):
-        tokens.append("".join(sylls[i:])[:SUFFIX_LETTERS])
-        tokens.append("".join(s[0] for s in sylls[i:])[:SUFFIX_LETTERS])
-    return spaced, tokens
+        pinyin.append("".join(sylls[i:])[:SUFFIX_LETTERS])
+        pinyin.append("".join(s[0] for s in sylls[i:])[:SUFFIX_LETTERS])
+    return spaced, bigrams, pinyin
 
 
 def customer_document(name: str, contact_names: list[str]) -> str:
-    """The search document of a customer (or, with no contact names, of one contact)."""
+    """The search document of a customer (or, with no contact names, of one contact).
+
+    Words of one text are one space apart; texts and CJK bigrams are two spaces apart, so that
+    "华 为" is in the document only where 华 and 为 stand next to each other in a name.
+    """
     spaced: list[str] = []
-    extra: list[str] = []
+    bigrams: list[str] = []
+    pinyin: list[str] = []
     for text in (name, *contact_names):
         if not text:
             continue
-        text_spaced, tokens = _text_terms(text)
+        text_spaced, text_bigrams, text_pinyin = _text_terms(text)
         spaced.append(text_spaced)
-        extra.extend(tokens)
-    return " ".join([p for p in spaced if p] + [t for t in dict.fromkeys(extra) if t])
+        bigrams.extend(text_bigrams)
+        pinyin.extend(text_pinyin)
+    parts = [p for p in spaced if p] + list(dict.fromkeys(bigrams)) + [" ".join(dict.fromkeys(p for p in pinyin if p))]
+    return "  ".join(p for p in parts if p)
 
 
 # -- the query --
@@ -97,42 +116,60 @@ def customer_document(name: str, contact_names: list[str]) -> str:
 
 @dataclass
 class ParsedQuery:
-    """What a search box entry asks the full-text index for."""
+    """A search box entry: its CJK runs and its latin/digit words.
 
-    exact: list[str] = field(default_factory=list)  # whole tokens: CJK characters and bigrams
-    prefixes: list[str] = field(default_factory=list)  # starts of latin words, pinyin, initials, digits
-    contains: list[str] = field(default_factory=list)  # substrings the document must also contain
+    A document matches when it holds every CJK run with its characters side by side, and for
+    every word a token starting with it. The full-text index answers that through tokens (CJK
+    characters and bigrams, word prefixes); a scan answers it with LIKE on the spaced document.
+    """
+
+    runs: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.exact or self.prefixes)
+        return bool(self.runs or self.words)
+
+    @property
+    def exact(self) -> list[str]:
+        """Whole CJK tokens: the character of a one-character run, else the run's bigrams."""
+        tokens = [t for run in self.runs for t in ([run] if len(run) == 1 else
+                                                    [run[i:i + 2] for i in range(len(run) - 1)])]
+        return list(dict.fromkeys(tokens))
+
+    @property
+    def prefixes(self) -> list[str]:
+        return list(dict.fromkeys(w[:SUFFIX_LETTERS] for w in self.words))
+
+    @property
+    def contains(self) -> list[str]:
+        """What the index's tokens cannot check alone: runs of 3+ characters in order, long pinyin."""
+        return [" ".join(r) for r in self.runs if len(r) > 2] + [w for w in self.words if len(w) > SUFFIX_LETTERS]
 
     def fts5(self) -> str:
-        terms = [f'"{t}"' for t in self.exact] + [f'"{t}"*' for t in self.prefixes]
-        return " AND ".join(terms)
+        return " AND ".join([f'"{t}"' for t in self.exact] + [f'"{t}"*' for t in self.prefixes])
 
     def tsquery(self) -> str:
-        terms = [f"'{t}'" for t in self.exact] + [f"'{t}':*" for t in self.prefixes]
-        return " & ".join(terms)
+        return " & ".join([f"'{t}'" for t in self.exact] + [f"'{t}':*" for t in self.prefixes])
+
+    def scan_filter(self) -> Q:
+        """The same condition without the index, for terms so common that reading rows in order is cheaper."""
+        condition = Q()
+        for run in self.runs:
+            condition &= Q(search_document__contains=" ".join(run))
+        for word in self.words:
+            start = word[:SUFFIX_LETTERS]
+            condition &= Q(search_document__startswith=start) | Q(search_document__contains=f" {start}")
+            if len(word) > SUFFIX_LETTERS:
+                condition &= Q(search_document__contains=word)
+        return condition
 
 
 def parse_query(query: str) -> ParsedQuery:
     parsed = ParsedQuery()
     for part in _QUERY_PART.findall(query.lower()):
-        if _CJK.match(part):
-            if len(part) == 1:
-                parsed.exact.append(part)
-            else:
-                parsed.exact.extend(part[i:i + 2] for i in range(len(part) - 1))
-            if len(part) > 2:
-                # Bigrams alone would also match 腾远 … 远电 apart; the phrase keeps them in order.
-                parsed.contains.append(" ".join(part))
-        elif len(part) > SUFFIX_LETTERS:
-            parsed.prefixes.append(part[:SUFFIX_LETTERS])
-            parsed.contains.append(part)
-        else:
-            parsed.prefixes.append(part)
-    parsed.exact = list(dict.fromkeys(parsed.exact))[:MAX_TERMS]
-    parsed.prefixes = list(dict.fromkeys(parsed.prefixes))[:MAX_TERMS]
+        (parsed.runs if _CJK.match(part) else parsed.words).append(part)
+    parsed.runs = list(dict.fromkeys(parsed.runs))[:MAX_TERMS]
+    parsed.words = list(dict.fromkeys(parsed.words))[:MAX_TERMS]
     return parsed
 
 
@@ -144,21 +181,50 @@ class _PostgresMatch(Func):
     output_field = BooleanField()
 
 
+def _sqlite_matches(connection, parsed: ParsedQuery) -> int | None:
+    """At most how many documents match, from the index's own term statistics (None: too many to ask)."""
+    counts: list[int] = []
+    with connection.cursor() as cursor:
+        for token in parsed.exact:
+            cursor.execute(f"SELECT doc FROM {SQLITE_VOCAB} WHERE term = %s", [token])
+            row = cursor.fetchone()
+            counts.append(row[0] if row else 0)
+        for prefix in parsed.prefixes:
+            if len(prefix) < 2:
+                continue  # one letter starts too many terms to add up quickly
+            cursor.execute(f"SELECT coalesce(sum(doc), 0) FROM {SQLITE_VOCAB} WHERE term >= %s AND term < %s",
+                           [prefix, prefix + "\uffff"])
+            counts.append(cursor.fetchone()[0])
+    return min(counts) if counts else None
+
+
 def _name_search(qs: QuerySet, query: str) -> QuerySet:
     parsed = parse_query(query)
     if not parsed:
         return qs.none()
-    vendor = connections[qs.db].vendor
-    if vendor == "sqlite":
+    connection = connections[qs.db]
+    if connection.vendor == "sqlite":
+        matches = _sqlite_matches(connection, parsed)
+        if matches is None or matches > SQLITE_INDEX_MATCHES:
+            # A common term: rows read newest first fill a page long before the index's whole list would.
+            return qs.filter(parsed.scan_filter())
         qs = qs.filter(pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s",
                                      [parsed.fts5()]))
-    elif vendor == "postgresql":
+    elif connection.vendor == "postgresql":
         qs = qs.filter(_PostgresMatch(F("search_document"), Value(parsed.tsquery())))
     else:
-        qs = qs.filter(search_document__contains=query_phrase(query))
+        return qs.filter(parsed.scan_filter())
     for text in parsed.contains:
         qs = qs.filter(search_document__contains=text)
     return qs
+
+
+def _matching_ids(qs: QuerySet, own: Q, by_contact: Q) -> QuerySet:
+    """Ids of customers matching on their own field or through a live contact, as one indexed subquery
+    (an OR of the two would make the database read every customer)."""
+    customers = qs.model._default_manager.filter(own).values("pk")
+    contacts = Contact.objects.filter(by_contact, deleted_at__isnull=True).values("customer_id")
+    return customers.union(contacts)
 
 
 def customer_search(qs: QuerySet, query: str) -> QuerySet:
@@ -168,15 +234,12 @@ def customer_search(qs: QuerySet, query: str) -> QuerySet:
     if "@" in query:
         # Services store emails in lower case, so the plain index answers.
         email = query.lower()
-        by_contact = Contact.objects.filter(email=email, deleted_at__isnull=True).values("customer_id")
-        return qs.filter(Q(email=email) | Q(pk__in=by_contact))
+        return qs.filter(pk__in=_matching_ids(qs, Q(email=email), Q(email=email)))
     if _PHONE_LIKE.match(query):
         phone = normalise_phone(query)
         if phone:
-            by_contact = Contact.objects.filter(
-                Q(mobile_e164=phone) | Q(phone_e164=phone), deleted_at__isnull=True
-            ).values("customer_id")
-            return qs.filter(Q(phone_e164=phone) | Q(pk__in=by_contact))
+            return qs.filter(pk__in=_matching_ids(qs, Q(phone_e164=phone),
+                                                  Q(mobile_e164=phone) | Q(phone_e164=phone)))
     return _name_search(qs, query)
 
 
@@ -220,6 +283,7 @@ def install(connection) -> None:
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_TABLE} USING fts5(search_document, "
                 f"content='customers_customer', content_rowid='id', tokenize='unicode61')"
             )
+            cursor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_VOCAB} USING fts5vocab({SQLITE_TABLE}, 'row')")
             for sql in _SQLITE_TRIGGERS.values():
                 cursor.execute(sql)
             cursor.execute(f"INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}) VALUES ('rebuild')")
@@ -235,6 +299,7 @@ def uninstall(connection) -> None:
         if connection.vendor == "sqlite":
             for name in _SQLITE_TRIGGERS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_VOCAB}")
             cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_TABLE}")
         elif connection.vendor == "postgresql":
             cursor.execute(f"DROP INDEX IF EXISTS {POSTGRES_INDEX}")
@@ -255,7 +320,7 @@ def ensure_installed(using: str = "default", **kwargs) -> None:
         cursor.execute("SELECT name FROM sqlite_master WHERE name = %s", [SQLITE_TABLE])
         if cursor.fetchone() is None:
             return  # migration 0003 has not run yet
-        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index')")
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index', 'table')")
         present = {row[0] for row in cursor.fetchall()}
-    if not {*_SQLITE_TRIGGERS, *_LIST_INDEXES} <= present:
+    if not {*_SQLITE_TRIGGERS, *_LIST_INDEXES, SQLITE_VOCAB} <= present:
         install(connection)

@@ -161,5 +161,5 @@ def switch_language(request):
         try:
             services.user_set_preferences(actor=request.user, language=language)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, str(exc.message))
     return set_language(request)
