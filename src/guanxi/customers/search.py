@@ -222,8 +222,8 @@ def _name_search(qs: QuerySet, query: str) -> QuerySet:
 def _matching_ids(qs: QuerySet, own: Q, by_contact: Q) -> QuerySet:
     """Ids of customers matching on their own field or through a live contact, as one indexed subquery
     (an OR of the two would make the database read every customer)."""
-    customers = qs.model._default_manager.filter(own).values("pk")
-    contacts = Contact.objects.filter(by_contact, deleted_at__isnull=True).values("customer_id")
+    customers = qs.model._default_manager.filter(own).order_by().values("pk")
+    contacts = Contact.objects.filter(by_contact, deleted_at__isnull=True).order_by().values("customer_id")
     return customers.union(contacts)
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 import itertools
 import random
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import models
@@ -89,6 +89,12 @@ def _row(obj: models.Model, columns: list[str]) -> tuple:
 
 def _pick(rng: random.Random, weighted: dict) -> Any:
     return rng.choices(list(weighted), weights=list(weighted.values()))[0]
+
+
+@lru_cache(maxsize=200_000)
+def _person_document(name: str) -> str:
+    # Person names repeat (a few hundred surnames); a contact's document depends on its name alone.
+    return customer_document(name, [])
 
 
 @cache
@@ -269,7 +275,7 @@ class ChunkMaker:
             if rng.random() < 0.3 else None,
             created_at=at, updated_at=at, created_by=customer.owner,
         )
-        contact.search_document = customer_document(name, [])
+        contact.search_document = _person_document(name)
         self.contact_id += 1
         self.event(audit.build(customer.owner, "contact.created", contact,
                                audit.diff({}, audit.snapshot(contact, CONTACT_FIELDS)), timeline=customer), at)
