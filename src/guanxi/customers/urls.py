@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from .views import contacts, detail, editing, listing, recycle_bin
+from .views import contacts, detail, editing, export, listing, recycle_bin
 
 app_name = "customers"
 urlpatterns = [
     path("", listing.customer_list, name="list"),
     path("new/", editing.customer_create, name="create"),
     path("bulk/", listing.customer_bulk, name="bulk"),
+    path("export.csv", export.customer_export_csv, name="export_csv"),
     path("views/save/", listing.saved_view_save, name="saved_view_save"),
     path("views/<int:pk>/delete/", listing.saved_view_delete, name="saved_view_delete"),
     path("<int:pk>/", detail.customer_detail, name="detail"),

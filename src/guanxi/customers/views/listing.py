@@ -141,6 +141,7 @@ def customer_list(request):
         "can_edit": can["edit"],
         "can_delete": can["delete"],
         "can_create": can["create"],
+        "can_export": actor.has_action("customers.export"),
         "bulk": bulk,
         "column_count": 10 + len(columns) + (1 if bulk else 0),
         "error_rows": _error_rows(error, definitions),
