@@ -6,6 +6,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db.models import Max
+from django.utils import translation
 
 from guanxi.activities.models import FollowUp
 from guanxi.core.errors import Forbidden
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.django_db
 
 def demo(**options) -> str:
     out = StringIO()
-    call_command("demo", stdout=out, **options)
+    with translation.override("en"):  # assertions read the English source text
+        call_command("demo", stdout=out, **options)
     return out.getvalue()
 
 
@@ -113,6 +115,13 @@ def test_another_seed_gives_other_customers():
     ContentType.objects.clear_cache()
     demo(customers=10, seed=8)
     assert names != set(Customer.objects.values_list("name", flat=True))
+
+
+def test_messages_are_translated():
+    with translation.override("zh-hans"):
+        out = StringIO()
+        call_command("demo", customers=3, stdout=out)
+    assert "演示公司已创建" in out.getvalue() and "密码均为" in out.getvalue()
 
 
 def test_if_empty_leaves_existing_data_alone():
