@@ -38,3 +38,15 @@ def test_pages_follow_the_browsers_language(company, language, expected, absent)
     nav = client.get("/").content.decode().split("<nav", 1)[1].split("</nav>", 1)[0]
     assert expected in nav
     assert absent not in nav
+
+
+def test_one_english_text_has_one_translation_across_apps():
+    """Django merges the apps' catalogues and the first one wins; the same text translated two
+    ways would silently show the wrong word on some page. Different meanings take a context."""
+    seen: dict[tuple, dict[str, str]] = {}
+    for po_path in CATALOGUES:
+        for entry in polib.pofile(str(po_path)).translated_entries():
+            text = entry.msgstr or entry.msgstr_plural.get(0, "")
+            seen.setdefault((entry.msgctxt, entry.msgid), {})[po_path.parts[-5]] = text
+    conflicts = {k: v for k, v in seen.items() if len(set(v.values())) > 1}
+    assert not conflicts, conflicts

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.customers.forms import DateTimeLocalInput, DomainForm
 
@@ -34,7 +35,7 @@ class MultipleFileField(forms.FileField):
 class FollowUpForm(DomainForm):
     """A call, visit, meeting or message with the customer, and when to follow up next."""
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=FollowUpKind.choices, initial=FollowUpKind.CALL)
+    kind = forms.ChoiceField(label=pgettext_lazy("follow-up", "Kind"), choices=FollowUpKind.choices, initial=FollowUpKind.CALL)
     content = forms.CharField(label=_("What happened"), max_length=10000,
                               widget=forms.Textarea(attrs={"rows": 3}))
     occurred_at = forms.DateTimeField(label=_("Time"), required=False, widget=DateTimeLocalInput(),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import ScopedManager, TimeStampedModel
 
@@ -27,7 +28,7 @@ class FollowUp(TimeStampedModel):
                                 on_delete=models.SET_NULL, related_name="follow_ups")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True,
                                on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(_("kind"), max_length=20, choices=FollowUpKind.choices, default=FollowUpKind.CALL)
+    kind = models.CharField(pgettext_lazy("follow-up", "kind"), max_length=20, choices=FollowUpKind.choices, default=FollowUpKind.CALL)
     content = models.TextField(_("content"), max_length=10000, validators=[MaxLengthValidator(10000)])
     occurred_at = models.DateTimeField(_("time"))
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)

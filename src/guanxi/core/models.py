@@ -157,7 +157,7 @@ class AuditEvent(models.Model):
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     extra = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit event")

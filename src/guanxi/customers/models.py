@@ -75,7 +75,9 @@ class Customer(OwnedModel, SoftDeleteModel):
             models.Index(fields=["email"], name="customer_email"),
             models.Index(fields=["last_contacted_at"], name="customer_last_contacted"),
             models.Index(fields=["next_follow_up_at"], name="customer_next_follow_up"),
-            models.Index(fields=["deleted_at"], name="customer_deleted"),
+            # Only the recycle bin reads by deleted_at; indexing live rows (all NULL) would lead SQLite's
+            # planner to read every customer through this index instead of in the order a page asks for.
+            models.Index(fields=["deleted_at"], name="customer_deleted", condition=models.Q(deleted_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -219,12 +219,14 @@ def _name_search(qs: QuerySet, query: str) -> QuerySet:
     return qs
 
 
-def _matching_ids(qs: QuerySet, own: Q, by_contact: Q) -> QuerySet:
-    """Ids of customers matching on their own field or through a live contact, as one indexed subquery
-    (an OR of the two would make the database read every customer)."""
-    customers = qs.model._default_manager.filter(own).order_by().values("pk")
-    contacts = Contact.objects.filter(by_contact, deleted_at__isnull=True).order_by().values("customer_id")
-    return customers.union(contacts)
+def _matching_ids(qs: QuerySet, field: str, value: str, contact_fields: list[str]) -> QuerySet:
+    """Ids of customers whose own field, or a live contact's, holds `value`: one indexed lookup per
+    field, unioned (an OR of them would make the database read every row)."""
+    ids = qs.model._default_manager.filter(**{field: value}).order_by().values("pk")
+    for contact_field in contact_fields:
+        by_contact = Contact.objects.filter(**{contact_field: value}, deleted_at__isnull=True)
+        ids = ids.union(by_contact.order_by().values("customer_id"))
+    return ids
 
 
 def customer_search(qs: QuerySet, query: str) -> QuerySet:
@@ -233,13 +235,11 @@ def customer_search(qs: QuerySet, query: str) -> QuerySet:
         return qs
     if "@" in query:
         # Services store emails in lower case, so the plain index answers.
-        email = query.lower()
-        return qs.filter(pk__in=_matching_ids(qs, Q(email=email), Q(email=email)))
+        return qs.filter(pk__in=_matching_ids(qs, "email", query.lower(), ["email"]))
     if _PHONE_LIKE.match(query):
         phone = normalise_phone(query)
         if phone:
-            return qs.filter(pk__in=_matching_ids(qs, Q(phone_e164=phone),
-                                                  Q(mobile_e164=phone) | Q(phone_e164=phone)))
+            return qs.filter(pk__in=_matching_ids(qs, "phone_e164", phone, ["mobile_e164", "phone_e164"]))
     return _name_search(qs, query)
 
 

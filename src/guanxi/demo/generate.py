@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from django.db import models
+from django.utils import translation
 
 from guanxi.activities.models import FollowUp
 from guanxi.core import audit, customfields
@@ -98,13 +99,13 @@ def _person_document(name: str) -> str:
 
 
 @cache
-def _kind_label(kind: str) -> str:
+def _kind_label(kind: str, language: str | None) -> str:
     return str(FollowUp(kind=kind).get_kind_display())
 
 
 def follow_up_repr(follow_up: FollowUp) -> str:
     """`str(follow_up)`, with each kind's label looked up once instead of per row."""
-    label = _kind_label(follow_up.kind)
+    label = _kind_label(follow_up.kind, translation.get_language())
     follow_up.get_kind_display = lambda: label  # type: ignore[method-assign]
     return str(follow_up)
 
@@ -238,7 +239,7 @@ class ChunkMaker:
                                                     **({"custom": customer.custom} if customer.custom else {})}))
         self.event(created_event, created)
 
-        contacts = [self.make_contact(customer, domain, created, position)
+        contacts = [self.make_contact(customer, region, domain, created, position)
                     for position in range(rng.randint(1, MAX_CONTACTS))]
         # Newest contact first, as the services list them when they refresh the document.
         customer.search_document = customer_document(name, [c.name for c in reversed(contacts)])
@@ -253,10 +254,16 @@ class ChunkMaker:
         self.batch.customers.append(_row(customer, CUSTOMER_COLUMNS))
         self.batch.names.append(name)
 
-    def make_contact(self, customer: Customer, domain: str, created: dt.datetime, position: int) -> Contact:
+    def make_contact(self, customer: Customer, region: tuple[str, str, str, list[str]], domain: str,
+                     created: dt.datetime, position: int) -> Contact:
         rng = self.rng
         name = self.person_name()
         mobile, mobile_e164 = self.mobile()
+        # Some contacts also give a desk phone, often the company's switchboard.
+        phone, phone_e164 = "", ""
+        if customer.kind == CustomerKind.COMPANY and rng.random() < 0.3:
+            phone, phone_e164 = ((customer.phone, customer.phone_e164) if rng.random() < 0.3
+                                 else self.landline(region[2]))
         login = "".join(syllables(name))
         if domain and rng.random() < 0.6:
             email = f"{login}@{domain}"
@@ -268,7 +275,7 @@ class ChunkMaker:
         contact = Contact(
             id=self.contact_id, customer_id=customer.pk, name=name,
             title=rng.choice(words.DECISION_TITLES if position == 0 else words.TITLES),
-            mobile=mobile, mobile_e164=mobile_e164, email=email,
+            phone=phone, phone_e164=phone_e164, mobile=mobile, mobile_e164=mobile_e164, email=email,
             wechat=f"{login}{rng.randrange(100, 9999)}" if rng.random() < 0.5 else "",
             is_decision_maker=position == 0,
             birthday=dt.date(rng.randrange(1960, 2000), rng.randrange(1, 13), rng.randrange(1, 29))

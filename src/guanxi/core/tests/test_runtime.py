@@ -44,3 +44,10 @@ def test_database_urls_are_understood():
     assert pg["OPTIONS"]["sslmode"] == "require"
     with pytest.raises(ValueError):
         database_from_url("mysql://x/y")
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
