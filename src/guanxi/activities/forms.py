@@ -35,7 +35,8 @@ class MultipleFileField(forms.FileField):
 class FollowUpForm(DomainForm):
     """A call, visit, meeting or message with the customer, and when to follow up next."""
 
-    kind = forms.ChoiceField(label=pgettext_lazy("follow-up", "Kind"), choices=FollowUpKind.choices, initial=FollowUpKind.CALL)
+    kind = forms.ChoiceField(label=pgettext_lazy("follow-up", "Kind"), choices=FollowUpKind.choices,
+                             initial=FollowUpKind.CALL)
     content = forms.CharField(label=_("What happened"), max_length=10000,
                               widget=forms.Textarea(attrs={"rows": 3}))
     occurred_at = forms.DateTimeField(label=_("Time"), required=False, widget=DateTimeLocalInput(),

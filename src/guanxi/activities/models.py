@@ -28,7 +28,8 @@ class FollowUp(TimeStampedModel):
                                 on_delete=models.SET_NULL, related_name="follow_ups")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True,
                                on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(pgettext_lazy("follow-up", "kind"), max_length=20, choices=FollowUpKind.choices, default=FollowUpKind.CALL)
+    kind = models.CharField(pgettext_lazy("follow-up", "kind"), max_length=20,
+                             choices=FollowUpKind.choices, default=FollowUpKind.CALL)
     content = models.TextField(_("content"), max_length=10000, validators=[MaxLengthValidator(10000)])
     occurred_at = models.DateTimeField(_("time"))
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
