@@ -22,13 +22,18 @@ def _serve(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     import django
+    from django.conf import settings
     from django.core.management import call_command
+    from django.utils import translation
+    from django.utils.translation import gettext as _
 
     django.setup()
+    translation.activate(settings.LANGUAGE_CODE)
     if not args.no_migrate:
         call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    print(f"Guanxi is serving on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    url = f"http://{args.host}:{args.port}/"
+    print(_("Guanxi is serving on %(url)s  (Ctrl+C stops it)") % {"url": url}, flush=True)
     command = [
         sys.executable, "-m", "granian", "--interface", "wsgi",
         "--host", args.host, "--port", str(args.port),
