@@ -49,14 +49,19 @@ class Actor(Protocol):
     def department_path(self) -> str | None: ...
 
 
-def owner_scope_q(actor: Actor, module: str, prefix: str = "") -> Q | None:
-    """Rows the actor reaches through ownership and department; None means every row."""
+def owner_scope_q(actor: Actor, module: str, prefix: str = "", *, owner_field: str = "owner_id",
+                  department_field: str = "department") -> Q | None:
+    """Rows the actor reaches through ownership and department; None means every row.
+
+    With `owner_field="pk"` the same rule selects users: those whose records the actor reaches.
+    """
     scope = actor.scope_for(module)
     if scope == DataScope.ALL:
         return None
     if scope is None:
         return Q(pk__in=[])
-    owner = f"{prefix}owner_id"
+    owner = f"{prefix}{owner_field}"
+    department = f"{prefix}{department_field}"
     if scope == DataScope.SELF:
         return Q(**{owner: actor.pk})
     if scope == DataScope.SELF_AND_SUBORDINATES:
@@ -66,8 +71,8 @@ def owner_scope_q(actor: Actor, module: str, prefix: str = "") -> Q | None:
     if path is None:
         return own
     if scope == DataScope.DEPARTMENT:
-        return own | Q(**{f"{prefix}department_id": actor.department_id})
-    return own | Q(**{f"{prefix}department__path__startswith": path})
+        return own | Q(**{f"{department}_id": actor.department_id})
+    return own | Q(**{f"{department}__path__startswith": path})
 
 
 def collaborator_exists(model: type[models.Model], actor: Actor, prefix: str = "", *, can_edit: bool = False):

@@ -1,27 +1,13 @@
-"""Text forms used for matching and search: pinyin of Chinese names, phones in E.164."""
+"""Text forms used for matching and display: phones in E.164, masked phones and emails, search phrases."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import phonenumbers
 from django.conf import settings
-from pypinyin import lazy_pinyin
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def pinyin_forms(text: str) -> tuple[str, str]:
-    """Full pinyin and initials: 张伟 -> ("zhangwei", "zw"). Latin text passes through."""
-    if not text:
-        return "", ""
-    # Characters without pinyin (latin letters, digits) are kept one by one.
-    keep: Any = list
-    syllables = [s.lower() for s in lazy_pinyin(text, errors=keep) if s.strip()]
-    full = "".join(syllables)
-    initials = "".join(s[0] for s in syllables if s and s[0].isalnum())
-    return re.sub(r"\W", "", full), re.sub(r"\W", "", initials)
 
 
 def normalise_phone(raw: str, region: str | None = None) -> str | None:
@@ -50,21 +36,6 @@ def mask_email(email: str) -> str:
     if not domain:
         return "***"
     return f"{name[:1]}***@{domain}"
-
-
-def search_terms(*texts: str) -> str:
-    """A search document: CJK characters spaced (so a phrase query finds any substring of a
-    Chinese name), plus latin words, pinyin and initials of each text."""
-    parts: list[str] = []
-    for text in texts:
-        if not text:
-            continue
-        lowered = text.lower()
-        parts.append(" ".join(_CJK.sub(lambda m: f" {m.group(0)} ", lowered).split()))
-        if _CJK.search(text):
-            full, initials = pinyin_forms(text)
-            parts.extend([full, initials])
-    return " ".join(p for p in parts if p)
 
 
 def query_phrase(text: str) -> str:

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from guanxi.core.errors import NotFound
 from guanxi.core.models import Collaborator
 from guanxi.core.paging import Page, keyset_page
-from guanxi.core.scopes import DataScope
+from guanxi.core.scopes import owner_scope_q
 from guanxi.core.text import normalise_phone, query_phrase
 from guanxi.org.models import SavedView
 
@@ -90,26 +90,12 @@ def tag_list() -> QuerySet[Tag]:
     return Tag.objects.all()
 
 
-
 def customer_owner_choices(*, actor) -> QuerySet:
     """Active users whose customers the actor can see: the owner picker and owner filter offer
     only these, so a pick can never move a customer out of the actor's reach."""
     users = get_user_model().objects.filter(is_active=True).order_by("display_name", "username")
-    scope = actor.scope_for("customers")
-    if scope == DataScope.ALL:
-        return users
-    if scope is None:
-        return users.none()
-    if scope == DataScope.SELF:
-        return users.filter(pk=actor.pk)
-    if scope == DataScope.SELF_AND_SUBORDINATES:
-        return users.filter(pk__in={actor.pk, *actor.subordinate_ids()})
-    path = actor.department_path()
-    if path is None:
-        return users.filter(pk=actor.pk)
-    if scope == DataScope.DEPARTMENT:
-        return users.filter(Q(pk=actor.pk) | Q(department_id=actor.department_id))
-    return users.filter(Q(pk=actor.pk) | Q(department__path__startswith=path))
+    reach = owner_scope_q(actor, "customers", owner_field="pk")
+    return users if reach is None else users.filter(reach)
 
 
 def customer_collaborator_choices(*, customer: Customer) -> QuerySet:
