@@ -10,7 +10,7 @@ from typing import Protocol
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -75,14 +75,15 @@ def owner_scope_q(actor: Actor, module: str, prefix: str = "", *, owner_field: s
     return own | Q(**{f"{department}__path__startswith": path})
 
 
-def collaborator_exists(model: type[models.Model], actor: Actor, prefix: str = "", *, can_edit: bool = False):
+def collaborator_exists(model: type[models.Model], actor: Actor, prefix: str = "", *, can_edit: bool = False) -> Q:
+    """Records the actor is a collaborator on.
+
+    An `IN (the actor's collaborations)` list rather than a correlated EXISTS: combined with the
+    owner condition, SQLite then reads the owner index and the list instead of every row.
+    """
     from .models import Collaborator
 
-    rows = Collaborator.objects.filter(
-        content_type=ContentType.objects.get_for_model(model),
-        object_id=OuterRef(f"{prefix}pk"),
-        user_id=actor.pk,
-    )
+    rows = Collaborator.objects.filter(content_type=ContentType.objects.get_for_model(model), user_id=actor.pk)
     if can_edit:
         rows = rows.filter(can_edit=True)
-    return Exists(rows)
+    return Q(**{f"{prefix}pk__in": rows.values("object_id")})

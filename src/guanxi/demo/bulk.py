@@ -115,16 +115,17 @@ def indexes_deferred(tables: list[str]):
     from guanxi.customers import search
 
     saved = [index for table in tables for index in _secondary_indexes(table)]
-    search.uninstall(connection)
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        search.uninstall(connection)  # the full-text table is refilled in one go at the end
     with connection.cursor() as cursor:
         for name, _definition in saved:
-            if name not in search.INDEX_NAMES:
-                cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
+            cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
             for name, definition in saved:
-                if name not in search.INDEX_NAMES:
+                if not (sqlite and name in search.INDEX_NAMES):
                     cursor.execute(definition)
         search.install(connection)
