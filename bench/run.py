@@ -151,18 +151,17 @@ def api_client(base: str, env: dict[str, str], username: str) -> httpx.Client:
 
 
 def name_queries(names: list[str]) -> list[str]:
-    """What sellers type: part of a name in Chinese, its pinyin, its initials."""
+    """What sellers type: the trade name of a company (腾远 in 深圳市腾远电子科技有限公司) in Chinese,
+    its pinyin or its initials; a person's name."""
+    from guanxi.demo.vocabulary import REGIONS
+
+    city = re.compile("^(" + "|".join(sorted({c for _p, c, _a, _d in REGIONS}, key=len, reverse=True)) + ")市?")
     queries: list[str] = []
     for i, name in enumerate(names):
-        core = re.sub(r"^(北京|上海|天津|重庆|深圳|广州|杭州|南京|苏州|成都|武汉|西安)市?", "", name)[:4]
-        part = core[:2] if len(core) >= 2 else name[:2]
+        trade = city.sub("", name)[:2] or name[:2]
+        syllables = lazy_pinyin(trade)
         style = i % 3
-        if style == 0:
-            queries.append(part)
-        elif style == 1:
-            queries.append("".join(lazy_pinyin(part)))
-        else:
-            queries.append("".join(s[0] for s in lazy_pinyin(name)[:3]))
+        queries.append(trade if style == 0 else "".join(syllables) if style == 1 else "".join(s[0] for s in syllables))
     return queries
 
 

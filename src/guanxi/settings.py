@@ -53,6 +53,9 @@ def database_from_url(url: str) -> dict:
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 0,
+            # Plain cursors: `.iterator()` then fetches in chunks without DECLARE … WITH HOLD,
+            # which costs a round trip more and does not survive a transaction-mode pooler.
+            "DISABLE_SERVER_SIDE_CURSORS": True,
             "OPTIONS": {"pool": {"min_size": 2, "max_size": 16}, **options},
         }
     if parts.scheme == "sqlite":

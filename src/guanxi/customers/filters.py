@@ -97,7 +97,10 @@ class CustomerFilters:
         if self.region:
             qs = qs.filter(region__startswith=self.region)
         if self.tag:
-            qs = qs.filter(tags__id=self.tag)
+            # A subquery, not a join: the list keeps reading customers in page order and
+            # checks the tag per row, instead of sorting every tagged customer first.
+            tagged = qs.model.tags.through.objects.filter(tag_id=self.tag).values("customer_id")
+            qs = qs.filter(pk__in=tagged)
         tz = timezone.get_current_timezone()
         if self.created_from:
             qs = qs.filter(created_at__gte=dt.datetime.combine(self.created_from, dt.time.min, tz))

@@ -5,9 +5,9 @@ an email, or a contact's name.
 Each customer carries a search document (its name and its contacts' names as spaced CJK
 characters, CJK bigrams, full pinyin, initials, and pinyin from every syllable on). A full-text
 index over that document answers name searches without reading the table: an FTS5 table on
-SQLite, a GIN index on PostgreSQL (both created by migration 0003). Phones and emails are
-looked up by their own indexes. The search only narrows the queryset it is given, so the
-caller's data scope always applies.
+SQLite, a GIN index over a stored tsvector column on PostgreSQL (both created by migration
+0003). Phones and emails are looked up by their own indexes. The search only narrows the
+queryset it is given, so the caller's data scope always applies.
 """
 
 from __future__ import annotations
@@ -278,10 +278,14 @@ _SQLITE_TRIGGERS = {
     ),
 }
 
-# Filters and sorts of the customer list that the model's own indexes do not cover.
+# Filters and sorts of the customer list that the model's own indexes do not cover. The two on
+# live rows let a seller's list and its bounded count read a narrow index instead of the table:
+# their scope is `owner = me OR id IN (my collaborations)`, which no index answers directly.
 _LIST_INDEXES = {
     "customer_source": "customers_customer (source, id)",
     "customer_updated": "customers_customer (updated_at, id)",
+    "customer_alive_owner": "customers_customer (owner_id, id) WHERE deleted_at IS NULL",
+    "customer_alive_status": "customers_customer (status, owner_id, id) WHERE deleted_at IS NULL",
 }
 
 # Indexes `install` creates, besides the SQLite full-text table and its triggers.

@@ -183,6 +183,14 @@ def test_non_string_filter_value_is_refused_clearly(company, customers):
         CustomerFilters.from_query({"q": "华为", "status": ["won"] * 3, "owner": "abc"})
 
 
+def test_search_results_work_as_a_subquery(company, customers):
+    # Bulk actions and exports select by `pk__in=<the list>`; the tables are then aliased.
+    hits = selectors.customer_list(actor=company.alice, filters=CustomerFilters(q="huawei")).values("pk")
+    assert [c.name for c in Customer.objects.filter(pk__in=hits)] == ["华为技术有限公司"]
+    phone_hits = selectors.customer_list(actor=company.alice, filters=CustomerFilters(q="0755 8612 3456"))
+    assert Customer.objects.filter(pk__in=phone_hits.values("pk")).count() == 1
+
+
 def test_search_combines_with_filters_and_keyset_paging(company, customers):
     services.customer_update(actor=company.alice, customer=customers["huawei"], data={"status": "won"})
     filters = CustomerFilters(q="有限公司", status="won")

@@ -59,7 +59,7 @@ def back_to(request, fallback: str):
 
 
 def count_label(qs) -> dict:
-    """A bounded count: "10,000+" instead of counting a million rows."""
+    """A bounded count: "1,000+" instead of counting a million rows."""
     count, more = paging.bounded_count(qs, COUNT_LIMIT)
     return {"count": count, "count_more": more}
 
