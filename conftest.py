@@ -9,6 +9,32 @@ def _uploads_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
+def login(client):
+    """`login(user)` signs `user` in on the test client and returns the client."""
+
+    def sign_in(user):
+        client.force_login(user)
+        # Assertions read English text; translation tests check the Chinese catalogue explicitly.
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def make_customer(db):
+    """`make_customer(owner, name, **fields)` creates a customer the way the application does."""
+    from guanxi.core.system import SYSTEM
+    from guanxi.customers import services
+
+    def create(owner, name="杭州云栖科技有限公司", *, tags=None, custom=None, **data):
+        return services.customer_create(actor=SYSTEM, data={"name": name, "owner": owner, **data}, tags=tags,
+                                        custom=custom)
+
+    return create
+
+
+@pytest.fixture
 def company(db):
     from guanxi.core.testing import build_company
 

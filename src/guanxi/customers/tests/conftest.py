@@ -1,33 +1,8 @@
-"""Fixtures for the customer page tests: signed-in clients and customers made through the services."""
+"""Fixtures for the customer tests (`login` and `make_customer` come from the root conftest)."""
 
 import pytest
 
 from guanxi.core.system import SYSTEM
-from guanxi.customers import services
-
-
-@pytest.fixture
-def login(client):
-    """`login(user)` signs `user` in on the test client and returns the client."""
-
-    def sign_in(user):
-        client.force_login(user)
-        # Assertions read English text; one test checks the Chinese catalogue explicitly.
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
-def make_customer(db):
-    """`make_customer(owner, name, **fields)` creates a customer the way the application does."""
-
-    def create(owner, name="杭州云栖科技有限公司", *, tags=None, custom=None, **data):
-        return services.customer_create(actor=SYSTEM, data={"name": name, "owner": owner, **data}, tags=tags,
-                                        custom=custom)
-
-    return create
 
 
 @pytest.fixture
