@@ -95,5 +95,7 @@ def _attr(obj: Any, path: str) -> Any:
 
 def bounded_count(qs: QuerySet, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
     """The count up to `limit`, and whether there are more; never a full count of a big table."""
-    n = qs.order_by()[: limit + 1].count()
+    # Only ids: a sliced count wraps the query as a subquery, which would otherwise carry
+    # every selected column and joined table into it.
+    n = qs.order_by().values("pk")[: limit + 1].count()
     return min(n, limit), n > limit
