@@ -681,3 +681,25 @@ def test_customer_page_query_count_does_not_grow(company, login, make_customer, 
     with django_assert_max_num_queries(18):
         response = client.get(url)
     assert f"第{rows - 1}次" in response.content.decode()
+
+
+def test_new_contact_form_is_rendered_only_when_opened(login, company, make_customer):
+    customer = make_customer(company.alice)
+    client = login(company.alice)
+    page = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert 'name="new-name"' not in page
+    assert "?add=1" in page  # the button that fetches it
+    opened = client.get(reverse("customers:contacts", args=[customer.pk]) + "?add=1",
+                        HTTP_HX_REQUEST="true", HTTP_HX_TARGET="contacts").content.decode()
+    assert 'name="new-name"' in opened
+    without_js = client.get(reverse("customers:detail", args=[customer.pk]) + "?add_contact=1").content.decode()
+    assert 'name="new-name"' in without_js
+
+
+def test_readers_get_no_new_contact_form(login, company, make_customer):
+    customer = make_customer(company.alice)
+    services.customer_set_collaborator(actor=company.alice, customer=customer, user=company.bob, can_edit=False)
+    client = login(company.bob)
+    opened = client.get(reverse("customers:contacts", args=[customer.pk]) + "?add=1").content.decode()
+    assert 'name="new-name"' not in opened
+    assert "?add=1" not in opened

@@ -42,10 +42,13 @@ def contact_rows(actor, contacts) -> list[ContactRow]:
 
 
 def contacts_context(request, customer: Customer, *, can_edit: bool, form: ContactForm | None = None,
-                     editing: Contact | None = None, edit_form: ContactForm | None = None) -> dict:
+                     editing: Contact | None = None, edit_form: ContactForm | None = None,
+                     adding: bool = False) -> dict:
+    """The contacts block. The new-contact form is built only when asked for (`adding`): it is
+    most of the customer page's rendering and most visits never open it."""
     actor = request.user
-    definitions = customfields.definitions(ENTITY) if can_edit else []
-    if can_edit and form is None:
+    definitions = customfields.definitions(ENTITY) if can_edit and (adding or editing is not None) else []
+    if can_edit and adding and form is None:
         form = ContactForm(actor=actor, definitions=definitions, prefix="new")
     if editing is not None and edit_form is None:
         edit_form = ContactForm(actor=actor, contact=editing, definitions=definitions, prefix="edit")
@@ -76,14 +79,15 @@ def _back_to_customer(customer: Customer):
 
 @guarded("customers.view")
 def customer_contacts(request, pk: int):
-    """The contacts block alone; `?edit=<id>` opens one contact's form in place."""
+    """The contacts block alone; `?edit=<id>` opens one contact's form in place, `?add=1` the
+    new-contact form."""
     customer = selectors.customer_get(actor=request.user, id=pk)
     editing = None
     if request.GET.get("edit", "").isdigit():
         editing = selectors.contact_get(actor=request.user, id=int(request.GET["edit"]))
         if editing.customer_id != customer.pk:
             raise NotFound()
-    return _section(request, customer, editing=editing)
+    return _section(request, customer, editing=editing, adding=request.GET.get("add") == "1")
 
 
 @require_POST

@@ -65,7 +65,7 @@ def detail_context(request, customer: Customer) -> dict:
         "can_edit": can_edit,
         "can_delete": can_edit and actor.has_action("customers.delete"),
         "sections": [(s.template, s.context(request, customer)) for s in _SECTIONS.values()],
-        **contacts_context(request, customer, can_edit=can_edit),
+        **contacts_context(request, customer, can_edit=can_edit, adding=request.GET.get("add_contact") == "1"),
     }
 
 
