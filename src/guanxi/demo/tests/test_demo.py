@@ -132,6 +132,8 @@ def test_if_empty_leaves_existing_data_alone():
     output = demo(customers=10, if_empty=True)
     assert (Customer.objects.count(), User.objects.count(), AuditEvent.objects.count()) == before
     assert "already has data" in output
+    # the logins are printed again, so a second `make run` still says how to sign in
+    assert "wangfang" in output and "guanxi-demo" in output
 
 
 def test_without_if_empty_a_filled_database_is_refused():
@@ -145,6 +147,7 @@ def test_an_existing_user_counts_as_data(company):
     output = demo(customers=5, if_empty=True)
     assert "already has data" in output
     assert not Customer.objects.exists()
+    assert "guanxi-demo" not in output  # no demo logins to offer in someone's own data
 
 
 @pytest.mark.parametrize("options", [{"customers": -1}, {"customers": 20_000_000}, {"follow_ups": 0},

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.demo import loader
 from guanxi.demo.company import DEMO_PASSWORD, PEOPLE
+from guanxi.org.models import User
 
 
 class Command(BaseCommand):
@@ -34,6 +35,8 @@ class Command(BaseCommand):
         if not loader.is_empty():
             if options["if_empty"]:
                 self.stdout.write(_("The database already has data; no demo data was added."))
+                if User.objects.filter(username__in=[p[0] for p in PEOPLE], is_active=True).exists():
+                    self._print_logins()
                 return
             raise CommandError(_("The database already has data. The demo needs an empty database "
                                  "(or run with --if-empty to skip quietly)."))
@@ -51,6 +54,10 @@ class Command(BaseCommand):
             % {"s": time.monotonic() - started, "c": summary.customers, "p": summary.contacts,
                "f": summary.follow_ups}
         ))
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        """The demo logins, also on later runs of `make run`, so nobody has to look them up."""
         self.stdout.write("")
         self.stdout.write(_("Sign in with any of these logins; the password is %(p)s") % {"p": DEMO_PASSWORD})
         for login, name, department, role, _manager, _share in PEOPLE:
