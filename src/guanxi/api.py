@@ -167,12 +167,26 @@ def forbidden(request, exc):
 
 def _register_routers() -> None:
     from guanxi.activities.api import router as activities_router
+    from guanxi.automation.api import router as automation_router
     from guanxi.customers.api import router as customers_router
     from guanxi.org.api import router as org_router
+    from guanxi.sales.contracts.api import router as contracts_router
+    from guanxi.sales.leads.api import router as leads_router
+    from guanxi.sales.opportunities.api import router as opportunities_router
+    from guanxi.sales.products.api import router as products_router
+    from guanxi.sales.quotes.api import router as quotes_router
+    from guanxi.sales.targets.api import router as targets_router
 
     api.add_router("", customers_router)
     api.add_router("", activities_router)
     api.add_router("", org_router)
+    api.add_router("", leads_router)
+    api.add_router("", opportunities_router)
+    api.add_router("", products_router)
+    api.add_router("", quotes_router)
+    api.add_router("", contracts_router)
+    api.add_router("", targets_router)
+    api.add_router("", automation_router)
 
 
 _register_routers()

@@ -203,3 +203,17 @@ class CustomFieldDefinition(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class NumberSequence(models.Model):
+    """The last number handed out in a series of documents (quotes, contracts) for one year."""
+
+    key = models.CharField(max_length=64, unique=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last}"

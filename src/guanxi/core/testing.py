@@ -20,9 +20,16 @@ from .scopes import DataScope
 SELLER_ACTIONS = [
     "customers.view", "customers.create", "customers.edit", "customers.delete", "customers.export",
     "activities.view", "activities.create",
+    "leads.view", "leads.create", "leads.edit", "leads.delete", "leads.convert",
+    "opportunities.view", "opportunities.create", "opportunities.edit", "opportunities.delete",
+    "products.view", "quotes.view", "quotes.create", "quotes.edit", "quotes.delete",
+    "contracts.view", "contracts.create", "contracts.edit", "targets.view",
 ]
 MANAGER_ACTIONS = [*SELLER_ACTIONS, "customers.transfer", "customers.view_sensitive", "activities.edit",
-                   "activities.delete"]
+                   "activities.delete", "leads.assign", "opportunities.transfer", "contracts.delete",
+                   "contracts.record_payment"]
+# Modules whose records have an owner and so a data scope: seller sees own, manager their department.
+SCOPED_MODULES = ["customers", "activities", "leads", "opportunities", "quotes", "contracts", "targets"]
 
 
 @dataclass
@@ -62,11 +69,10 @@ def build_company() -> Company:
     sales1 = dept("销售一部", sales)
     sales2 = dept("销售二部", sales)
     seller = Role.objects.create(
-        name="销售", actions=SELLER_ACTIONS, scopes={"customers": DataScope.SELF, "activities": DataScope.SELF}
+        name="销售", actions=SELLER_ACTIONS, scopes={m: DataScope.SELF for m in SCOPED_MODULES}
     )
     manager = Role.objects.create(
-        name="销售经理", actions=MANAGER_ACTIONS,
-        scopes={"customers": DataScope.DEPARTMENT, "activities": DataScope.DEPARTMENT},
+        name="销售经理", actions=MANAGER_ACTIONS, scopes={m: DataScope.DEPARTMENT for m in SCOPED_MODULES},
     )
 
     def user(username: str, display: str, department, role=None, manager_user=None, **extra) -> User:

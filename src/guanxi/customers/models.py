@@ -51,6 +51,8 @@ class Customer(OwnedModel, SoftDeleteModel):
     notes = models.TextField(_("notes"), max_length=10000, blank=True, validators=[MaxLengthValidator(10000)])
     last_contacted_at = models.DateTimeField(_("last contacted"), null=True, blank=True)
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    # When an opportunity was last won or a contract signed with this customer (pool return rules read it).
+    last_deal_at = models.DateTimeField(_("last deal"), null=True, blank=True, editable=False)
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     # Spaced CJK characters, pinyin and initials of the name and its contacts, for search.
     search_document = models.TextField(blank=True, editable=False, default="")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,6 +123,17 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any], custom: 
         still_visible(actor, customer)
     events.emit("customer.updated", {"id": customer.pk, "changed": sorted(changes)})
     return customer
+
+
+def customer_note_deal(*, customer_id: int, at) -> None:
+    """A deal was won or a contract signed: keeps the customer out of the pool's no-deal return rule.
+
+    Called by the sales services inside their own transaction, after their own permission check;
+    a conditional update, so the latest deal wins when two land at once.
+    """
+    Customer.objects.filter(pk=customer_id).filter(
+        Q(last_deal_at__isnull=True) | Q(last_deal_at__lt=at)
+    ).update(last_deal_at=at)
 
 
 def customer_delete(*, actor, customer: Customer) -> None:

@@ -21,6 +21,13 @@ MAIN = [
     NavItem(_("Customers"), "customers:list", "customers.view", "users"),
     NavItem(_("Contacts"), "customers:contact_list", "customers.view", "user"),
     NavItem(_("Follow-ups"), "activities:list", "activities.view", "message"),
+    NavItem(_("Customer pool"), "customers:pool", "customers.view", "inbox"),
+    NavItem(_("Leads"), "leads:list", "leads.view", "target"),
+    NavItem(_("Opportunities"), "opportunities:board", "opportunities.view", "trend"),
+    NavItem(_("Quotes"), "quotes:list", "quotes.view", "file"),
+    NavItem(_("Contracts"), "contracts:list", "contracts.view", "file-check"),
+    NavItem(_("Receivables"), "contracts:receivables", "contracts.view", "coins"),
+    NavItem(_("Approvals"), "automation:inbox", None, "check"),
 ]
 
 ADMIN = [
@@ -29,6 +36,11 @@ ADMIN = [
     NavItem(_("Roles"), "org:role_list", "org.manage_roles"),
     NavItem(_("Custom fields"), "org:custom_field_list", "org.manage_custom_fields"),
     NavItem(_("Audit log"), "org:audit_list", "org.view_audit"),
+    NavItem(_("Pipelines"), "opportunities:pipeline_list", "opportunities.manage_pipelines"),
+    NavItem(_("Products"), "products:list", "products.view"),
+    NavItem(_("Targets"), "targets:list", "targets.manage"),
+    NavItem(_("Customer pools"), "customers:pool_admin", "customers.manage_pools"),
+    NavItem(_("Approval flows"), "automation:flow_list", "automation.manage_approvals"),
     NavItem(_("Recycle bin"), "customers:recycle_bin", "customers.delete"),
 ]
 

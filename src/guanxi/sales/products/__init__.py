@@ -1,0 +1,1 @@
+"""Products (产品): the catalogue, categories and price lists."""

@@ -1,0 +1,1 @@
+"""Quotes (报价单): lines, totals, numbering, versions, approval and a printable page."""

@@ -1,0 +1,7 @@
+"""REST API of this app: the same selectors and services as the pages."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()
