@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/", detail.customer_detail, name="detail"),
     path("<int:pk>/edit/", editing.customer_edit, name="edit"),
     path("<int:pk>/delete/", editing.customer_delete, name="delete"),
+    path("<int:pk>/sections/<slug:name>/", detail.customer_section, name="section"),
     path("<int:pk>/team/", detail.collaborator_add, name="collaborator_add"),
     path("<int:pk>/team/<int:user_id>/remove/", detail.collaborator_remove, name="collaborator_remove"),
     path("<int:pk>/contacts/", contacts.customer_contacts, name="contacts"),

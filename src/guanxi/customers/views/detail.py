@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,18 +31,33 @@ from .listing import custom_display
 
 @dataclass(frozen=True)
 class DetailSection:
-    """A block of the customer page: a template and the context it needs."""
+    """A block of the customer page: a template and the context it needs.
+
+    A lazy section is fetched by the browser when it scrolls into view, so every app that adds
+    a block (opportunities, quotes, contracts…) does not slow down the page's first answer.
+    """
 
     name: str
     template: str
     context: Callable[[Any, Customer], dict]
+    lazy: bool = False
+    title: object = ""
 
 
 _SECTIONS: dict[str, DetailSection] = {}
 
 
-def register_detail_section(name: str, template: str, context: Callable[[Any, Customer], dict]) -> None:
-    _SECTIONS[name] = DetailSection(name, template, context)
+def register_detail_section(name: str, template: str, context: Callable[[Any, Customer], dict], *,
+                            lazy: bool = False, title: object = "") -> None:
+    """Add a block to the customer page; `lazy=True` loads it after the page, under `title`."""
+    _SECTIONS[name] = DetailSection(name, template, context, lazy, title)
+
+
+def _section_entry(request, customer: Customer, section: DetailSection) -> tuple[str, dict]:
+    if section.lazy:
+        url = reverse("customers:section", args=[customer.pk, section.name])
+        return "customers/includes/lazy_section.html", {"name": section.name, "title": section.title, "url": url}
+    return section.template, section.context(request, customer)
 
 
 def detail_context(request, customer: Customer) -> dict:
@@ -64,7 +80,7 @@ def detail_context(request, customer: Customer) -> dict:
         "collaborator_form": collaborator_form,
         "can_edit": can_edit,
         "can_delete": can_edit and actor.has_action("customers.delete"),
-        "sections": [(s.template, s.context(request, customer)) for s in _SECTIONS.values()],
+        "sections": [_section_entry(request, customer, s) for s in _SECTIONS.values()],
         **contacts_context(request, customer, can_edit=can_edit, adding=request.GET.get("add_contact") == "1"),
     }
 
@@ -73,6 +89,16 @@ def detail_context(request, customer: Customer) -> dict:
 def customer_detail(request, pk: int):
     customer = selectors.customer_get(actor=request.user, id=pk)
     return render(request, "customers/customer_detail.html", detail_context(request, customer))
+
+
+@guarded("customers.view")
+def customer_section(request, pk: int, name: str):
+    """One lazy block of the customer page, for the browser to put in its placeholder."""
+    customer = selectors.customer_get(actor=request.user, id=pk)
+    section = _SECTIONS.get(name)
+    if section is None:
+        raise Http404
+    return render(request, section.template, {"section": section.context(request, customer), "customer": customer})
 
 
 @require_POST
