@@ -20,6 +20,7 @@ urlpatterns = [
     path("contracts/", include("guanxi.sales.contracts.urls")),
     path("targets/", include("guanxi.sales.targets.urls")),
     path("approvals/", include("guanxi.automation.urls")),
+    path("data-quality/", include("guanxi.dataquality.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -41,6 +41,7 @@ ADMIN = [
     NavItem(_("Targets"), "targets:list", "targets.manage"),
     NavItem(_("Customer pools"), "customers:pool_admin", "customers.manage_pools"),
     NavItem(_("Approval flows"), "automation:flow_list", "automation.manage_approvals"),
+    NavItem(_("Duplicate check"), "dataquality:settings", "dataquality.manage"),
     NavItem(_("Recycle bin"), "customers:recycle_bin", "customers.delete"),
 ]
 
