@@ -2,6 +2,7 @@
 
 `python bench/probe.py count`            customers in the database
 `python bench/probe.py sample --user U`  ids, names and phones to ask for, as JSON
+`python bench/probe.py sales --user U`   deal counts and pool customers U may claim, as JSON
 `python bench/probe.py inprocess ...`    time requests through Django's test client (fallback when a
                                          page or endpoint is not served yet)
 """
@@ -53,6 +54,26 @@ def sample(username: str, size: int, seed: int) -> dict:
     }
 
 
+def sales(username: str, size: int) -> dict:
+    """What the sales scenarios need: how many deals there are, and pool customers the user may claim."""
+    from guanxi.customers.models import Customer, OwnershipEvent
+    from guanxi.customers.pool.membership import member_pool_ids
+    from guanxi.org.models import User
+    from guanxi.sales.opportunities.models import Opportunity
+
+    user = User.objects.get(username=username)
+    pools = member_pool_ids(user)
+    once_mine = OwnershipEvent.objects.filter(previous_owner=user).values("customer_id")
+    claimable = list(Customer.objects.filter(owner__isnull=True, pool_id__in=pools, deleted_at__isnull=True)
+                     .exclude(pk__in=once_mine).order_by("?").values_list("pk", flat=True)[:size])
+    return {
+        "opportunities": Opportunity.objects.count(),
+        "open": Opportunity.objects.filter(status="open", deleted_at__isnull=True).count(),
+        "pool": Customer.objects.filter(owner__isnull=True, pool_id__in=pools, deleted_at__isnull=True).count(),
+        "claimable": claimable,
+    }
+
+
 def inprocess(username: str, method: str, paths: list[str], bodies: list[dict] | None) -> dict:
     """Latencies (ms) of requests made through Django's test client, signed in as `username`."""
     from django.test import Client
@@ -76,7 +97,7 @@ def inprocess(username: str, method: str, paths: list[str], bodies: list[dict] |
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["count", "sample", "inprocess"])
+    parser.add_argument("what", choices=["count", "sample", "sales", "inprocess"])
     parser.add_argument("--user", default="admin")
     parser.add_argument("--size", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
@@ -89,6 +110,8 @@ def main() -> None:
         result = count()
     elif args.what == "sample":
         result = sample(args.user, args.size, args.seed)
+    elif args.what == "sales":
+        result = sales(args.user, args.size)
     else:
         result = inprocess(args.user, args.method, json.loads(args.paths), json.loads(args.bodies))
     json.dump(result, sys.stdout, ensure_ascii=False)

@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 PASSWORD = "guanxi-demo"
 ADMIN, SELLER = "admin", "wangfang"
-LIST_BUDGET, DETAIL_BUDGET = 100.0, 50.0
+LIST_BUDGET, DETAIL_BUDGET, SALES_BUDGET = 100.0, 50.0, 150.0
 
 
 @dataclass
@@ -102,6 +102,11 @@ def prepare_database(db: str, customers: int, env: dict[str, str], follow_ups: f
         sys.exit(f"The {db} database has {have} customers, fewer than {customers}; remove it to seed again.")
     print(f"Seeding {customers} customers into {db}…", flush=True)
     guanxi(env, "demo", "--customers", str(customers), "--follow-ups", str(follow_ups))
+
+
+def prepare_sales(env: dict[str, str]) -> None:
+    """A database seeded before the sales side existed gets its opportunities, contracts and pool now."""
+    guanxi(env, "demo", "--add-sales")
 
 
 # -- server --
@@ -225,8 +230,10 @@ def fallback(env: dict[str, str], result: Result, user: str, method: str, paths:
 def run(args: argparse.Namespace) -> list[Result]:
     env = environment(args.db, args.customers, Path(args.data_root))
     prepare_database(args.db, args.customers, env, args.follow_ups)
+    prepare_sales(env)
     admin_sample = probe(env, "sample", "--user", ADMIN, "--size", "300", "--seed", "1")
     seller_sample = probe(env, "sample", "--user", SELLER, "--size", "300", "--seed", "2")
+    deals = probe(env, "sales", "--user", SELLER, "--size", str(args.requests + 10))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(env, port, args.workers)
@@ -244,6 +251,10 @@ def run(args: argparse.Namespace) -> list[Result]:
                 results.append(timed(result, n, s, get(client, paths)))
             print(results[-1].row(), flush=True)
 
+        if args.only in ("all", "sales"):
+            sales_scenarios(measure, admin, seller, seller_api, deals, results, n, s)
+        if args.only == "sales":
+            return results
         for user, client in ((ADMIN, admin), (SELLER, seller)):
             measure("customer list", user, client, ["/customers/"], LIST_BUDGET)
         measure("list, filtered by status", ADMIN, admin, ["/customers/?status=won"], LIST_BUDGET)
@@ -282,6 +293,23 @@ def run(args: argparse.Namespace) -> list[Result]:
     return results
 
 
+def sales_scenarios(measure, admin: httpx.Client, seller: httpx.Client, seller_api: httpx.Client, deals: dict,
+                    results: list[Result], n: int, s: float) -> None:
+    """The issue's sales budget: kanban, pipeline summary and claiming from the pool, each p95 < 150 ms."""
+    board = f"kanban ({deals['open']:,} open opportunities)"
+    measure(board, ADMIN, admin, ["/opportunities/"], SALES_BUDGET)
+    measure("kanban, own opportunities", SELLER, seller, ["/opportunities/"], SALES_BUDGET)
+    measure(f"pipeline summary ({deals['opportunities']:,} opportunities)", ADMIN, admin, ["/opportunities/summary/"],
+            SALES_BUDGET)
+    measure("pipeline summary, own", SELLER, seller, ["/opportunities/summary/"], SALES_BUDGET)
+    measure(f"customer pool list ({deals['pool']:,} customers)", SELLER, seller, ["/customers/pool/"], SALES_BUDGET)
+    claimable = deals["claimable"]
+    result = Result(f"claim from the pool ({deals['pool']:,} customers, API)", SELLER, SALES_BUDGET)
+    results.append(timed(result, min(n, len(claimable) - 5), s,
+                         lambda i: seller_api.post(f"/api/v1/customers/{claimable[i]}/claim")))
+    print(results[-1].row(), flush=True)
+
+
 def report(args: argparse.Namespace, results: list[Result]) -> str:
     header = (f"### {args.db}, {args.customers:,} customers — {dt.date.today().isoformat()}\n\n"
               f"`guanxi serve` (granian, {args.workers} workers) on {platform.machine()} with {os.cpu_count()} "
@@ -300,6 +328,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0, help="time limit per scenario")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="server worker processes")
     parser.add_argument("--data-root", default=os.environ.get("GUANXI_BENCH_DATA", "/work/bench-data"))
+    parser.add_argument("--only", choices=["all", "customers", "sales"], default="all",
+                        help="which scenarios: the customer pages, the sales ones, or both")
     args = parser.parse_args()
     results = run(args)
     table = report(args, results)

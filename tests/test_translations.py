@@ -8,12 +8,13 @@ from django.test import Client
 
 import guanxi
 
-CATALOGUES = sorted(Path(guanxi.__file__).parent.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
+CATALOGUES = sorted(Path(guanxi.__file__).parent.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
 
 
 def test_every_app_with_strings_has_a_catalogue():
     apps = {p.parts[-5] for p in CATALOGUES}
-    assert {"core", "org", "customers", "activities", "web"} <= apps
+    assert {"core", "org", "customers", "activities", "web", "dataquality", "automation", "products", "opportunities",
+            "leads", "quotes", "contracts", "targets"} <= apps
 
 
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: p.parts[-5])

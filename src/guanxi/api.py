@@ -169,6 +169,7 @@ def _register_routers() -> None:
     from guanxi.activities.api import router as activities_router
     from guanxi.automation.api import router as automation_router
     from guanxi.customers.api import router as customers_router
+    from guanxi.dataquality.api import router as dataquality_router
     from guanxi.org.api import router as org_router
     from guanxi.sales.contracts.api import router as contracts_router
     from guanxi.sales.leads.api import router as leads_router
@@ -187,6 +188,7 @@ def _register_routers() -> None:
     api.add_router("", contracts_router)
     api.add_router("", targets_router)
     api.add_router("", automation_router)
+    api.add_router("", dataquality_router)
 
 
 _register_routers()

@@ -247,6 +247,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # bulk actions post up to a page of ids
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# The company's name on printed documents (quotes); empty means the top department's name.
+COMPANY_NAME = env("COMPANY_NAME", "")
+
 # Default region for reading phone numbers written without a country code.
 PHONE_DEFAULT_REGION = env("PHONE_REGION", "CN")
 

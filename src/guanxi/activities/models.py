@@ -8,7 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from guanxi.core.models import ScopedManager, TimeStampedModel
+from guanxi.core.models import TimeStampedModel
+from guanxi.customers.models import CustomerManager
 
 from .choices import FollowUpKind
 
@@ -34,7 +35,8 @@ class FollowUp(TimeStampedModel):
     occurred_at = models.DateTimeField(_("time"))
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
 
-    objects = ScopedManager()
+    # Seen through the customer, so also by the members of the pool a customer waits in.
+    objects = CustomerManager()
 
     class Meta:
         verbose_name = _("follow-up")

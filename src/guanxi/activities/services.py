@@ -112,3 +112,45 @@ def _require_author_or(actor, follow_up: FollowUp, action: str) -> None:
         require(actor, action)
 
 
+CARRY_OVER_FIELDS = {*FOLLOW_UP_FIELDS, "author", "origin"}
+MAX_CARRY_OVER = 10_000
+
+
+def follow_up_carry_over(*, actor, customer: Customer, entries: list[dict]) -> int:
+    """Follow-ups logged before the customer existed (on a lead being converted) become the customer's.
+
+    Each entry keeps its original time and author (`kind`, `content`, `occurred_at`, `next_follow_up_at`,
+    `author`, optionally `contact` and `origin` — e.g. "lead:12", kept in the audit trail). Called by the
+    converting service inside its transaction, after its own permission check; returns how many were written.
+    """
+    require(actor, "customers.view", customer)
+    if len(entries) > MAX_CARRY_OVER:
+        raise DomainError("invalid", _("Too many follow-ups to carry over at once."))
+    rows: list[FollowUp] = []
+    origins: list[str] = []
+    for entry in entries:
+        unknown = set(entry) - CARRY_OVER_FIELDS
+        if unknown:
+            raise DomainError("invalid", _("These fields cannot be set: %(f)s") % {"f": ", ".join(sorted(unknown))})
+        contact = entry.get("contact")
+        if contact is not None and contact.customer_id != customer.pk:
+            raise DomainError("invalid", _("Please correct the errors below."),
+                              {"contact": [_("This contact belongs to another customer.")]})
+        row = FollowUp(customer=customer, **{k: v for k, v in entry.items() if k != "origin"})
+        validate(row)
+        rows.append(row)
+        origins.append(str(entry.get("origin") or ""))
+    if not rows:
+        return 0
+    with transaction.atomic():
+        FollowUp.objects.bulk_create(rows, batch_size=500)
+        _touch_customer(customer.pk, max(rows, key=lambda f: f.occurred_at))
+        audit.record_many([
+            audit.build(actor, "follow_up.carried_over", row, {"kind": [None, row.kind]}, timeline=customer,
+                        extra={"origin": origin, "author": str(row.author) if row.author else None})
+            for row, origin in zip(rows, origins, strict=True)
+        ])
+    events.emit("follow_up.carried_over", {"customer": customer.pk, "ids": [row.pk for row in rows]})
+    return len(rows)
+
+

@@ -1,3 +1,5 @@
+"""The approval engine's app: registers the right to configure approval flows."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

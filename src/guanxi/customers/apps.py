@@ -21,6 +21,11 @@ class CustomersConfig(AppConfig):
         register_custom_field_entity("customers.customer", _("Customer"))
         register_custom_field_entity("customers.contact", _("Contact"))
 
+        # New customers, contacts and leads are checked against customers and contacts (防撞单).
+        from .collisions import register as register_collision_sources
+
+        register_collision_sources()
+
         register_module(
             "customers",
             _("Customers"),
@@ -33,5 +38,12 @@ class CustomersConfig(AppConfig):
                 ("export", _("Export customers")),
                 ("view_sensitive", _("See phones and emails unmasked")),
                 ("purge", _("Purge the recycle bin")),
+                ("manage_pools", _("Configure customer pools and their rules")),
             ],
         )
+
+        from .views.detail import register_detail_section
+        from .views.pool import customer_pool_section
+
+        # Pool standing, claim / return / assign and the ownership history on the customer page.
+        register_detail_section("pool", "customers/pool_section.html", customer_pool_section)

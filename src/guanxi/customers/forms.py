@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.errors import DomainError
 from guanxi.core.models import CustomFieldDefinition, CustomFieldKind
+from guanxi.dataquality.collisions import PossibleDuplicate
 
 from .masking import email_for, phone_for
 from .models import Contact, Customer, Tag
@@ -110,7 +111,26 @@ class DomainForm(forms.Form):
             self.add_error(None, str(exc.message))
 
 
-class CustomerForm(DomainForm):
+class DuplicateCheckForm(DomainForm):
+    """A form whose save runs the collision check (防撞单). The matches are kept for the box above the
+    form (dataquality/includes/collisions.html) rather than the error list, and its "Save anyway"
+    checkbox posts `confirm_duplicate`; the field is hidden so no field loop shows it otherwise."""
+
+    confirm_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    duplicates: PossibleDuplicate | None = None
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        if isinstance(exc, PossibleDuplicate):
+            self.duplicates = exc
+            return
+        super().add_domain_error(exc)
+
+    def duplicate_options(self) -> dict[str, bool]:
+        """The service arguments: check, and whether the user ticked "Save anyway"."""
+        return {"check_duplicates": True, "confirm_duplicate": bool(self.cleaned_data.get("confirm_duplicate"))}
+
+
+class CustomerForm(DuplicateCheckForm):
     """Create or edit a customer, its tags and its custom fields."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
@@ -183,7 +203,7 @@ class CustomerForm(DomainForm):
         return data
 
 
-class ContactForm(DomainForm):
+class ContactForm(DuplicateCheckForm):
     """Create or edit a contact (联系人) of a customer."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)

@@ -28,6 +28,7 @@ from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .choices import CustomerGrade, CustomerKind, CustomerSource, CustomerStatus, Industry
 from .masking import email_for, phone_for
+from .pool.choices import OwnershipEventKind, ReturnRule
 
 Blank = Literal[""]
 # Input forms of the choices a customer may leave blank.
@@ -37,6 +38,9 @@ SourceIn = Annotated[CustomerSource | None, BLANK_IN, BLANK_OUT]
 StatusIn = Annotated[CustomerStatus | None, BLANK_IN, BLANK_OUT]
 # The sort keys of customers.filters.ORDERINGS (a test keeps them equal).
 SortKey = Literal["-created", "created", "name", "-name", "-updated"]
+# Creating or changing a name, phone or email runs the collision check (防撞单).
+CONFIRM_DUPLICATE = ("Save although the collision check found possible duplicates (a 409 with code "
+                     "possible_duplicate); no effect where the policy blocks them.")
 
 
 def _actor(context: Any):
@@ -85,6 +89,9 @@ class CustomerOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int = Field(description="Send it back with an update to refuse the edit if someone else saved first.")
+    pool_id: int | None = Field(description="With no owner: the pool it waits in. With one: the pool it returns to.")
+    pool_return_due_at: dt.datetime | None = Field(
+        description="When the daily sweep will return it to the pool, if the owner is on notice.")
 
     @staticmethod
     def resolve_phone(obj, context) -> str:
@@ -93,6 +100,10 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_email(obj, context) -> str:
         return email_for(_actor(context), obj.email)
+
+    @staticmethod
+    def resolve_pool_return_due_at(obj) -> dt.datetime | None:
+        return obj.pool_return_pending
 
 
 class CustomerQuery(QuerySchema):
@@ -133,6 +144,7 @@ class CustomerIn(_CustomerFields):
     name: str = Field(min_length=1, max_length=200)
     tag_ids: list[Id] = Field(default_factory=list, max_length=100)
     custom: CustomValues = Field(default_factory=dict)
+    confirm_duplicate: bool = Field(False, description=CONFIRM_DUPLICATE)
 
 
 class CustomerPatch(InSchema):
@@ -155,6 +167,7 @@ class CustomerPatch(InSchema):
     tag_ids: list[Id] = absent(max_length=100)
     custom: CustomValues = absent()
     version: int = absent(ge=1, le=2**31, description="The version you read; 409 if someone saved since.")
+    confirm_duplicate: bool = absent(description=CONFIRM_DUPLICATE)
 
 
 class BulkIds(InSchema):
@@ -228,6 +241,7 @@ class ContactIn(InSchema):
     birthday: Day | None = None
     notes: str = Field("", max_length=10_000)
     custom: CustomValues = Field(default_factory=dict)
+    confirm_duplicate: bool = Field(False, description=CONFIRM_DUPLICATE)
 
 
 class ContactPatch(InSchema):
@@ -242,3 +256,94 @@ class ContactPatch(InSchema):
     notes: str = absent(max_length=10_000)
     custom: CustomValues = absent()
     version: int = absent(ge=1, le=2**31)
+    confirm_duplicate: bool = absent(description=CONFIRM_DUPLICATE)
+
+
+# -- the customer pool (公海) --
+
+
+class PoolOut(Schema):
+    id: int
+    name: str
+    description: str
+    department: DepartmentRef | None = Field(description="Null for a company-wide pool.")
+    version: int
+
+
+class _PoolRuleFields(Schema):
+    no_follow_up_days: int | None = Field(None, ge=1, le=3650, description="Return after this many days "
+                                          "without a follow-up.")
+    no_deal_days: int | None = Field(None, ge=1, le=3650, description="Return after this many days without a won "
+                                     "deal or signed contract.")
+    warn_days: int | None = Field(None, ge=1, le=365, description="Put the owner on notice this many days before.")
+    max_owned: int | None = Field(None, ge=1, le=1_000_000, description="Most customers a seller may own (of "
+                                  "this grade, for a grade's rule).")
+    reclaim_wait_days: int | None = Field(None, ge=1, le=3650, description="Days a previous owner waits before "
+                                          "claiming the customer again.")
+
+
+class PoolRuleOut(_PoolRuleFields):
+    grade: CustomerGrade | Blank = Field(description="Empty: every grade without its own rule.")
+
+
+class PoolRuleIn(_PoolRuleFields, InSchema):
+    grade: GradeIn = blank_choice()
+
+
+class PoolDetailOut(PoolOut):
+    rules: list[PoolRuleOut]
+
+    @staticmethod
+    def resolve_rules(obj) -> list:
+        return sorted(obj.rules.all(), key=lambda r: r.grade)
+
+
+class PoolIn(InSchema):
+    name: str = Field(min_length=1, max_length=80)
+    department_id: Id | None = Field(None, description="Null for a company-wide pool.")
+    description: str = Field("", max_length=255)
+    rules: list[PoolRuleIn] = Field(default_factory=list, max_length=5)
+
+
+class PoolPatch(InSchema):
+    """Only the fields sent change; `rules`, when sent, replaces every rule of the pool."""
+
+    name: str = absent(min_length=1, max_length=80)
+    department_id: Id | None = Field(None, description="Null makes the pool company-wide.")
+    description: str = absent(max_length=255)
+    rules: list[PoolRuleIn] = absent(max_length=5)
+    version: int = absent(ge=1, le=2**31, description="The version you read; 409 if someone saved since.")
+
+
+class PoolCustomerQuery(QuerySchema):
+    """The pool list filters (customers.pool.filters.PoolFilters)."""
+
+    q: str = Field("", max_length=100, description="Name, part of it, pinyin or initials, phone or email.")
+    grade: GradeIn = blank_choice()
+    industry: IndustryIn = blank_choice()
+    region: str = Field("", max_length=60, description="Region prefix, e.g. 广东.")
+
+
+class ReturnIn(InSchema):
+    reason: str = Field(min_length=1, max_length=500, description="Why the customer goes back to the pool.")
+
+
+class AssignIn(InSchema):
+    ids: list[Id] = Field(min_length=1, max_length=200, description="Customers waiting in one pool.")
+    owner_id: Id
+
+
+class OwnershipEventOut(Schema):
+    """One claim, return or assignment of the customer."""
+
+    id: int
+    kind: OwnershipEventKind
+    pool_id: int | None
+    pool_name: str
+    previous_owner: UserRef | None
+    new_owner: UserRef | None
+    actor: UserRef | None = Field(description="Who did it; null for the daily return sweep.")
+    reason: str
+    rule: ReturnRule | Blank
+    rule_days: int | None
+    at: dt.datetime

@@ -21,7 +21,7 @@ SAVED_VIEW_ENTITY = "customers.customer"
 
 def customer_list(*, actor, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
     filters = filters or CustomerFilters()
-    qs = filters.apply(Customer.objects.visible_to(actor))
+    qs = filters.apply(Customer.objects.owned_visible_to(actor))
     return qs.select_related("owner", "department").prefetch_related("tags")
 
 

@@ -16,8 +16,10 @@ from guanxi.core.models import Collaborator
 from guanxi.core.permissions import require
 from guanxi.core.records import changed_fields, still_visible, validate, versioned_update
 from guanxi.core.text import normalise_phone
+from guanxi.dataquality.collisions import collision_guard, confirmed_audit
 
 from . import errors
+from .collisions import customer_keys_refresh, customer_keys_remove
 from .models import Contact, Customer, Tag
 from .search import customer_document
 
@@ -56,7 +58,10 @@ def _refresh_search(customer: Customer) -> None:
 
 
 def customer_create(*, actor, data: dict[str, Any], tags: list[Tag] | None = None,
-                    custom: dict[str, Any] | None = None) -> Customer:
+                    custom: dict[str, Any] | None = None, check_duplicates: bool = False,
+                    confirm_duplicate: bool = False) -> Customer:
+    """`check_duplicates` runs the collision check (防撞单) first, as the forms and API do for a
+    person; `confirm_duplicate` is their "save anyway" (honoured only when the policy warns)."""
     require(actor, "customers.create")
     data = dict(data)
     _lower_email(data)
@@ -72,22 +77,28 @@ def customer_create(*, actor, data: dict[str, Any], tags: list[Tag] | None = Non
     customer.phone_e164 = _phone_e164(customer.phone, "phone")
     customer.custom = customfields.validate("customers.customer", custom or {})
     customer.search_document = customer_document(customer.name, [])
+    confirmed = collision_guard(actor=actor, name=customer.name, phone=customer.phone_e164, email=customer.email,
+                                confirmed=confirm_duplicate) if check_duplicates else []
     with transaction.atomic():
         customer.save()
+        customer_keys_refresh(customer)
         if tags:
             customer.tags.set(tags)
         after = audit.snapshot(customer, CUSTOMER_FIELDS)
         if customer.custom:
             after["custom"] = customer.custom
-        audit.record(actor, "customer.created", customer, audit.diff({}, after))
+        audit.record(actor, "customer.created", customer, audit.diff({}, after),
+                     extra=confirmed_audit(confirmed) if confirmed else None)
         still_visible(actor, customer)
     events.emit("customer.created", {"id": customer.pk})
     return customer
 
 
 def customer_update(*, actor, customer: Customer, data: dict[str, Any], custom: dict[str, Any] | None = None,
-                    tags: list[Tag] | None = None, expected_version: int | None = None) -> Customer:
-    """Change fields of a customer. Changing the owner here is a transfer and needs that right."""
+                    tags: list[Tag] | None = None, expected_version: int | None = None,
+                    check_duplicates: bool = False, confirm_duplicate: bool = False) -> Customer:
+    """Change fields of a customer. Changing the owner here is a transfer and needs that right.
+    With `check_duplicates`, a changed name, phone or email is checked for collisions first."""
     require(actor, "customers.edit", customer, edit=True)
     data = dict(data)
     _lower_email(data)
@@ -109,17 +120,25 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any], custom: 
             before["custom"], after["custom"] = old_custom, customer.custom
         fields.append("custom")
     changes = audit.diff(before, after)
+    confirmed = []
+    if check_duplicates and {"name", "phone", "email"} & set(changes):
+        confirmed = collision_guard(
+            actor=actor, name=customer.name if "name" in changes else "",
+            phone=customer.phone_e164 if "phone" in changes else "",
+            email=customer.email if "email" in changes else "", exclude=customer, confirmed=confirm_duplicate)
     with transaction.atomic():
         versioned_update(customer, fields, expected_version)
         if "name" in changes:
             _refresh_search(customer)
+            customer_keys_refresh(customer)
         if tags is not None:
             old_tags = sorted(t.name for t in customer.tags.all())
             customer.tags.set(tags)
             new_tags = sorted(t.name for t in tags)
             if old_tags != new_tags:
                 changes["tags"] = [old_tags, new_tags]
-        audit.record(actor, "customer.updated", customer, changes)
+        audit.record(actor, "customer.updated", customer, changes,
+                     extra=confirmed_audit(confirmed) if confirmed else None)
         still_visible(actor, customer)
     events.emit("customer.updated", {"id": customer.pk, "changed": sorted(changes)})
     return customer
@@ -163,6 +182,7 @@ def customer_bulk_delete(*, actor, ids: list[int]) -> int:
     actor_id = getattr(actor, "pk", None)
     with transaction.atomic():
         Customer.objects.filter(pk__in=[c.pk for c in customers]).update(deleted_at=now, deleted_by_id=actor_id)
+        customer_keys_remove([c.pk for c in customers])
         audit.record_many([audit.build(actor, "customer.deleted", c) for c in customers])
     for c in customers:
         events.emit("customer.deleted", {"id": c.pk})
@@ -176,6 +196,7 @@ def customer_restore(*, actor, customer: Customer) -> Customer:
     with transaction.atomic():
         Customer.objects.filter(pk=customer.pk).update(deleted_at=None, deleted_by=None)
         customer.deleted_at = None
+        customer_keys_refresh(customer)
         audit.record(actor, "customer.restored", customer)
     events.emit("customer.restored", {"id": customer.pk})
     return customer
@@ -188,6 +209,7 @@ def customer_purge(*, actor, customer: Customer) -> None:
         raise NotFound()
     with transaction.atomic():
         audit.record(actor, "customer.purged", customer, extra={"name": customer.name})
+        customer_keys_remove([customer.pk])
         Collaborator.objects.filter(content_type=ContentType.objects.get_for_model(Customer),
                                     object_id=customer.pk).delete()
         customer.delete()
@@ -275,7 +297,9 @@ def tag_delete(*, actor, tag: Tag) -> None:
 # -- contacts --
 
 
-def contact_create(*, actor, customer: Customer, data: dict[str, Any], custom: dict[str, Any] | None = None) -> Contact:
+def contact_create(*, actor, customer: Customer, data: dict[str, Any], custom: dict[str, Any] | None = None,
+                   check_duplicates: bool = False, confirm_duplicate: bool = False) -> Contact:
+    """`check_duplicates`: the contact's phones and email are checked against other customers first."""
     require(actor, "customers.edit", customer, edit=True)
     data = dict(data)
     _lower_email(data)
@@ -289,17 +313,21 @@ def contact_create(*, actor, customer: Customer, data: dict[str, Any], custom: d
     contact.mobile_e164 = _phone_e164(contact.mobile, "mobile")
     contact.custom = customfields.validate("customers.contact", custom or {})
     contact.search_document = customer_document(contact.name, [])
+    confirmed = collision_guard(actor=actor, phone=contact.mobile_e164, phones=[contact.phone_e164],
+                                email=contact.email, exclude=customer,
+                                confirmed=confirm_duplicate) if check_duplicates else []
     with transaction.atomic():
         contact.save()
         audit.record(actor, "contact.created", contact, audit.diff({}, audit.snapshot(contact, CONTACT_FIELDS)),
-                     timeline=customer)
+                     timeline=customer, extra=confirmed_audit(confirmed) if confirmed else None)
         _refresh_search(customer)
     events.emit("contact.created", {"id": contact.pk, "customer": customer.pk})
     return contact
 
 
 def contact_update(*, actor, contact: Contact, data: dict[str, Any], custom: dict[str, Any] | None = None,
-                   expected_version: int | None = None) -> Contact:
+                   expected_version: int | None = None, check_duplicates: bool = False,
+                   confirm_duplicate: bool = False) -> Contact:
     require(actor, "customers.edit", contact.customer, edit=True)
     if not Contact.objects.visible_to(actor).filter(pk=contact.pk).exists():
         raise NotFound()
@@ -319,12 +347,20 @@ def contact_update(*, actor, contact: Contact, data: dict[str, Any], custom: dic
             before["custom"], after["custom"] = old_custom, contact.custom
         fields.append("custom")
     changes = audit.diff(before, after)
+    confirmed = []
+    if check_duplicates and {"phone", "mobile", "email"} & set(changes):
+        confirmed = collision_guard(
+            actor=actor, phone=contact.mobile_e164 if "mobile" in changes else "",
+            phones=[contact.phone_e164] if "phone" in changes else [],
+            email=contact.email if "email" in changes else "", exclude=contact.customer,
+            confirmed=confirm_duplicate)
     with transaction.atomic():
         if "name" in data:
             contact.search_document = customer_document(contact.name, [])
             fields.append("search_document")
         versioned_update(contact, fields, expected_version)
-        audit.record(actor, "contact.updated", contact, changes, timeline=contact.customer)
+        audit.record(actor, "contact.updated", contact, changes, timeline=contact.customer,
+                     extra=confirmed_audit(confirmed) if confirmed else None)
         if "name" in changes:
             _refresh_search(contact.customer)
     events.emit("contact.updated", {"id": contact.pk, "customer": contact.customer_id})

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import contacts, detail, editing, export, listing, recycle_bin
+from .views import contacts, detail, editing, export, listing, pool, recycle_bin
 
 app_name = "customers"
 urlpatterns = [
@@ -26,4 +26,13 @@ urlpatterns = [
     path("recycle-bin/", recycle_bin.recycle_bin, name="recycle_bin"),
     path("recycle-bin/<int:pk>/restore/", recycle_bin.customer_restore, name="restore"),
     path("recycle-bin/<int:pk>/purge/", recycle_bin.customer_purge, name="purge"),
+    # the customer pool (公海)
+    path("pool/", pool.pool_list, name="pool"),
+    path("pool/<int:pk>/claim/", pool.pool_claim, name="pool_claim"),
+    path("pool/assign/", pool.pool_assign, name="pool_assign"),
+    path("<int:pk>/return-to-pool/", pool.customer_return, name="pool_return"),
+    path("pools/", pool.pool_admin, name="pool_admin"),
+    path("pools/new/", pool.pool_create, name="pool_create"),
+    path("pools/<int:pk>/", pool.pool_edit, name="pool_edit"),
+    path("pools/<int:pk>/delete/", pool.pool_delete, name="pool_delete"),
 ]

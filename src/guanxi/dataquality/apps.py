@@ -6,3 +6,14 @@ class DataQualityConfig(AppConfig):
     name = "guanxi.dataquality"
     label = "dataquality"
     verbose_name = _("Data quality")
+
+    def ready(self) -> None:
+        from guanxi.core.permissions import register_module
+
+        register_module(
+            "dataquality",
+            _("Data quality"),
+            [
+                ("manage", _("Configure duplicate checks")),
+            ],
+        )

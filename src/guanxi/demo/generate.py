@@ -28,6 +28,7 @@ from guanxi.customers.choices import CustomerKind, Industry
 from guanxi.customers.models import Contact, Customer, Tag
 from guanxi.customers.search import customer_document, syllables
 from guanxi.customers.services import CONTACT_FIELDS, CUSTOMER_FIELDS
+from guanxi.dataquality.match_keys import entity_of, match_key_rows
 from guanxi.org.models import User
 
 from . import bulk
@@ -45,6 +46,7 @@ CONTACT_COLUMNS = [f.attname for f in Contact._meta.concrete_fields]
 FOLLOW_UP_COLUMNS = [f.attname for f in FollowUp._meta.concrete_fields]
 AUDIT_COLUMNS = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
 TAG_COLUMNS = ["customer_id", "tag_id"]
+CUSTOMER_ENTITY = entity_of(Customer)
 
 
 @dataclass
@@ -81,6 +83,7 @@ class Batch:
     follow_ups: list[tuple] = field(default_factory=list)
     tags: list[tuple] = field(default_factory=list)
     audit: list[tuple] = field(default_factory=list)
+    match_keys: list[tuple] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
 
 
@@ -251,6 +254,9 @@ class ChunkMaker:
             customer.deleted_at = plan.now - dt.timedelta(days=rng.randrange(1, 30))
             customer.deleted_by = owner
             self.event(audit.build(owner, "customer.deleted", customer), customer.deleted_at)
+        else:
+            # The company key the collision check (防撞单) finds it by, as customer_create stores it.
+            self.batch.match_keys.extend(match_key_rows(CUSTOMER_ENTITY, customer.pk, name=name))
         self.batch.customers.append(_row(customer, CUSTOMER_COLUMNS))
         self.batch.names.append(name)
 

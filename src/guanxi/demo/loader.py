@@ -17,11 +17,14 @@ from django.utils import timezone
 from guanxi.activities.models import FollowUp
 from guanxi.core.models import AuditEvent
 from guanxi.customers.models import Contact, Customer
+from guanxi.dataquality.match_keys import MATCH_KEY_COLUMNS
+from guanxi.dataquality.models import MatchKey
 from guanxi.org.models import User
 
 from . import bulk, generate
 from .company import DemoCompany, build_company
 from .generate import Batch, Plan
+from .sales import SalesSummary, seed_sales
 
 # Fewer customers than this are made in this process: starting workers would cost more.
 PARALLEL_FROM = 20_000
@@ -33,6 +36,7 @@ class Summary:
     customers: int
     contacts: int
     follow_ups: int
+    sales: SalesSummary | None = None
 
 
 def is_empty() -> bool:
@@ -46,6 +50,7 @@ def _write(batch: Batch) -> None:
         bulk.insert(FollowUp, generate.FOLLOW_UP_COLUMNS, batch.follow_ups)
         bulk.insert(Customer.tags.through, generate.TAG_COLUMNS, batch.tags)
         bulk.insert(AuditEvent, generate.AUDIT_COLUMNS, batch.audit)
+        bulk.insert(MatchKey, MATCH_KEY_COLUMNS, batch.match_keys)
 
 
 def _batches(plan: Plan, workers: int):
@@ -84,7 +89,7 @@ def seed(*, customers: int, follow_ups: float, seed: int = 2026, workers: int = 
     )
     written = contacts = follow_up_rows = 0
     big = customers >= PARALLEL_FROM
-    tables = [m._meta.db_table for m in (Customer, Contact, FollowUp, AuditEvent, Customer.tags.through)]
+    tables = [m._meta.db_table for m in (Customer, Contact, FollowUp, AuditEvent, Customer.tags.through, MatchKey)]
     with bulk.indexes_deferred(tables) if big else contextlib.nullcontext():
         for batch in _batches(plan, workers):
             _write(batch)
@@ -99,4 +104,15 @@ def seed(*, customers: int, follow_ups: float, seed: int = 2026, workers: int = 
         with connection.cursor() as cursor:
             # On PostgreSQL, VACUUM also marks the pages all-visible, which index-only scans need.
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-    return Summary(company=company, customers=written, contacts=contacts, follow_ups=follow_up_rows)
+    sales = seed_sales(seed=seed, now=plan.now, customers=written)
+    return Summary(company=company, customers=written, contacts=contacts, follow_ups=follow_up_rows, sales=sales)
+
+
+def add_sales(*, seed: int = 2026) -> SalesSummary | None:
+    """Add the sales side to a demo database made before it existed; None if it has opportunities already."""
+    from guanxi.sales.opportunities.models import Opportunity
+
+    if Opportunity.objects.exists():
+        return None
+    now = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(minutes=1)
+    return seed_sales(seed=seed, now=now, customers=Customer.objects.count())

@@ -23,4 +23,7 @@ def healthz(request):
 
 @login_required
 def home(request):
-    return render(request, "web/home.html", {})
+    from guanxi.sales.targets.home import home_card
+
+    # The sales targets card (业绩目标): progress this month, quarter and year; None without the right.
+    return render(request, "web/home.html", {"targets_card": home_card(request.user)})

@@ -4,6 +4,8 @@ import pytest
 
 from guanxi.core.system import SYSTEM
 
+from .pool_support import english, owned, pooled, pools, set_rules  # noqa: F401 - the customer pool fixtures
+
 
 @pytest.fixture
 def custom_field(db):

@@ -99,7 +99,7 @@ def contact_create(request, pk: int):
     if form.is_valid():
         try:
             contact = services.contact_create(actor=actor, customer=customer, data=form.contact_data(),
-                                              custom=form.custom_values())
+                                              custom=form.custom_values(), **form.duplicate_options())
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
@@ -133,7 +133,8 @@ def contact_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_update(actor=actor, contact=contact, data=form.contact_data(),
-                                    custom=form.custom_values(), expected_version=form.cleaned_data.get("version"))
+                                    custom=form.custom_values(), expected_version=form.cleaned_data.get("version"),
+                                    **form.duplicate_options())
         except Conflict:
             form.add_error(None, _("Someone else changed this contact while you were editing. Reload it to see "
                                    "their changes, then edit again."))

@@ -42,15 +42,20 @@ class DetailSection:
     context: Callable[[Any, Customer], dict]
     lazy: bool = False
     title: object = ""
+    action: str | None = None  # shown only to users whose roles grant it
 
 
 _SECTIONS: dict[str, DetailSection] = {}
 
 
 def register_detail_section(name: str, template: str, context: Callable[[Any, Customer], dict], *,
-                            lazy: bool = False, title: object = "") -> None:
+                            lazy: bool = False, title: object = "", action: str | None = None) -> None:
     """Add a block to the customer page; `lazy=True` loads it after the page, under `title`."""
-    _SECTIONS[name] = DetailSection(name, template, context, lazy, title)
+    _SECTIONS[name] = DetailSection(name, template, context, lazy, title, action)
+
+
+def _sections_for(actor) -> list[DetailSection]:
+    return [s for s in _SECTIONS.values() if s.action is None or actor.has_action(s.action)]
 
 
 def _section_entry(request, customer: Customer, section: DetailSection) -> tuple[str, dict]:
@@ -80,7 +85,7 @@ def detail_context(request, customer: Customer) -> dict:
         "collaborator_form": collaborator_form,
         "can_edit": can_edit,
         "can_delete": can_edit and actor.has_action("customers.delete"),
-        "sections": [_section_entry(request, customer, s) for s in _SECTIONS.values()],
+        "sections": [_section_entry(request, customer, s) for s in _sections_for(actor)],
         **contacts_context(request, customer, can_edit=can_edit, adding=request.GET.get("add_contact") == "1"),
     }
 
@@ -95,7 +100,7 @@ def customer_detail(request, pk: int):
 def customer_section(request, pk: int, name: str):
     """One lazy block of the customer page, for the browser to put in its placeholder."""
     customer = selectors.customer_get(actor=request.user, id=pk)
-    section = _SECTIONS.get(name)
+    section = next((s for s in _sections_for(request.user) if s.name == name), None)
     if section is None:
         raise Http404
     return render(request, section.template, {"section": section.context(request, customer), "customer": customer})

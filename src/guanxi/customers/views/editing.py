@@ -44,7 +44,8 @@ def customer_create(request):
         try:
             with transaction.atomic():
                 customer = services.customer_create(actor=actor, data=form.customer_data(),
-                                                    tags=_save_tags(actor, form), custom=form.custom_values())
+                                                    tags=_save_tags(actor, form), custom=form.custom_values(),
+                                                    **form.duplicate_options())
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
@@ -99,7 +100,8 @@ def customer_edit(request, pk: int):
         with transaction.atomic():
             services.customer_update(actor=actor, customer=customer, data=form.customer_data(),
                                      custom=form.custom_values(), tags=_save_tags(actor, form),
-                                     expected_version=form.cleaned_data.get("version"))
+                                     expected_version=form.cleaned_data.get("version"),
+                                     **form.duplicate_options())
     except Conflict:
         try:
             fresh = selectors.customer_get(actor=actor, id=pk)

@@ -8,7 +8,8 @@ from django.utils.translation import pgettext_lazy
 class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING_APPROVAL = "pending_approval", _("Pending approval")
-    ACTIVE = "active", _("Active")
+    # "Active" alone reads 在用 elsewhere (a setting in use); a contract in force is 执行中.
+    ACTIVE = "active", pgettext_lazy("contract status", "Active")
     EXPIRED = "expired", _("Expired")
     TERMINATED = "terminated", _("Terminated")
 

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import OwnedModel, ScopedManager
 from guanxi.core.money import currency_field, money_field
 
 from .choices import ContractStatus, PaymentMethod
+
+
+def paid_percent(received: Decimal, amount: Decimal) -> int:
+    """How much of `amount` is received, in whole percent, for progress bars."""
+    if not amount:
+        return 0
+    return max(0, min(100, int(received * 100 / amount)))
 
 
 class Contract(OwnedModel):
@@ -22,7 +33,8 @@ class Contract(OwnedModel):
     has_collaborators = True
 
     number = models.CharField(_("number"), max_length=40, unique=True, editable=False)
-    title = models.CharField(_("title"), max_length=200)
+    # "title" alone is a contact's job title (职务) elsewhere; a contract's is its name (标题).
+    title = models.CharField(pgettext_lazy("contract", "title"), max_length=200)
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="contracts")
     opportunity = models.ForeignKey("opportunities.Opportunity", verbose_name=_("opportunity"), null=True,
@@ -38,6 +50,9 @@ class Contract(OwnedModel):
                               default=ContractStatus.DRAFT, editable=False)
     terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True, editable=False)
     termination_reason = models.CharField(_("termination reason"), max_length=500, blank=True, editable=False)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True, editable=False)
+    # What the approver said when the contract was last sent back or rejected (shown on the draft).
+    approval_comment = models.CharField(_("approval comment"), max_length=1000, blank=True, editable=False)
     notes = models.TextField(_("notes"), max_length=10000, blank=True, validators=[MaxLengthValidator(10000)])
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     # Kept equal to the sum of the contract's payments by the receivables services, in the same transaction.
@@ -61,9 +76,38 @@ class Contract(OwnedModel):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The end date cannot be before the start date.")})
+
     @property
     def outstanding(self) -> Decimal:
         return self.amount - self.received_amount
+
+    @property
+    def paid_percent(self) -> int:
+        return paid_percent(self.received_amount, self.amount)
+
+    def status_on(self, day: dt.date) -> str:
+        """The status as of `day`: an active contract past its end date is expired even before the
+        nightly `contracts-expire` run has written it."""
+        if self.status == ContractStatus.ACTIVE and self.ends_on is not None and self.ends_on < day:
+            return ContractStatus.EXPIRED
+        return self.status
+
+    @property
+    def current_status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    def get_current_status_display(self) -> str:
+        return str(ContractStatus(self.current_status).label)
+
+    def days_left(self, day: dt.date | None = None) -> int | None:
+        """Days until the end date for a contract in force, else None."""
+        day = day or timezone.localdate()
+        if self.status_on(day) != ContractStatus.ACTIVE or self.ends_on is None:
+            return None
+        return (self.ends_on - day).days
 
 
 def contract_attachment_path(instance: ContractAttachment, filename: str) -> str:
@@ -118,6 +162,10 @@ class Instalment(models.Model):
     def outstanding(self) -> Decimal:
         return self.amount - self.received_amount
 
+    @property
+    def paid_percent(self) -> int:
+        return paid_percent(self.received_amount, self.amount)
+
 
 class Payment(models.Model):
     """Money received against a contract (回款), usually against one of its instalments."""
@@ -135,8 +183,14 @@ class Payment(models.Model):
                               default=PaymentMethod.BANK_TRANSFER)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A wrong payment is reversed, not deleted: it stays listed, no longer counts towards the balances.
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True, editable=False)
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", editable=False)
+    reversal_reason = models.CharField(_("reversal reason"), max_length=500, blank=True, editable=False)
 
     objects = ScopedManager()
 
@@ -148,3 +202,7 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id}: {self.amount}"
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.reversed_at is not None

@@ -9,6 +9,12 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core.permissions import register_module
+        from guanxi.core.services import register_custom_field_entity
+        from guanxi.customers.views.detail import register_detail_section
+        from guanxi.dataquality.collisions import register_collision_source
+
+        from .collisions import find_leads, lead_url
+        from .views.detail import customer_section
 
         register_module(
             "leads",
@@ -22,3 +28,10 @@ class LeadsConfig(AppConfig):
                 ("convert", _("Convert leads into customers")),
             ],
         )
+        register_custom_field_entity("leads.lead", _("Lead"))
+        # New customers and leads are checked against the leads others already work (防撞单).
+        register_collision_source("lead", find_leads, verbose_name=_("Lead"), pool_text=_("In the lead pool"),
+                                  url=lead_url, actions=("leads.create", "leads.edit"))
+        # The customer page lists the leads it was converted from, without customers importing us.
+        register_detail_section("leads", "leads/customer_section.html", customer_section, lazy=True,
+                                title=_("Converted from leads"), action="leads.view")

@@ -9,6 +9,15 @@ class OpportunitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core.permissions import register_module
+        from guanxi.core.services import register_custom_field_entity
+        from guanxi.customers.views.detail import register_detail_section
+
+        from .views.customer_section import customer_section
+
+        # The customer page lists its opportunities without customers importing us.
+        register_detail_section("opportunities", "opportunities/customer_section.html", customer_section, lazy=True,
+                                title=_("Opportunities"), action="opportunities.view")
+        register_custom_field_entity("opportunities.opportunity", _("Opportunity"))
 
         register_module(
             "opportunities",
@@ -20,5 +29,6 @@ class OpportunitiesConfig(AppConfig):
                 ("delete", _("Delete opportunities")),
                 ("transfer", _("Transfer opportunities")),
                 ("manage_pipelines", _("Configure pipelines and stages")),
+                ("purge", _("Purge deleted opportunities")),
             ],
         )

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OwnedModel, ScopedManager, SoftDeleteModel
-from guanxi.core.money import currency_field, money_field
+from guanxi.core.money import currency_field, money_field, round_money
 
 from .choices import OpportunityStatus, StageKind
 
@@ -115,6 +115,18 @@ class Opportunity(OwnedModel, SoftDeleteModel):
             models.Index(fields=["stage", "-id"], name="opportunity_stage"),
             models.Index(fields=["status", "expected_close_date"], name="opportunity_status_close"),
             models.Index(fields=["status", "closed_at"], name="opportunity_status_closed"),
+            # The weighted pipeline and the board totals group open deals by stage and currency, and
+            # by expected close month. These partial indexes hold only live open deals and carry every
+            # column the sums and the data scope read (as trailing key columns: SQLite has no INCLUDE),
+            # so the sums read the index alone.
+            models.Index(fields=["pipeline", "stage", "currency", "owner", "department", "probability", "amount"],
+                         name="opportunity_open_stage", condition=models.Q(status="open", deleted_at__isnull=True)),
+            models.Index(fields=["expected_close_date", "currency", "pipeline", "owner", "department", "probability",
+                                 "amount"],
+                         name="opportunity_open_close", condition=models.Q(status="open", deleted_at__isnull=True)),
+            # Only the recycle bin reads by deleted_at (see customers.Customer for why it is partial).
+            models.Index(fields=["deleted_at"], name="opportunity_deleted",
+                         condition=models.Q(deleted_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -140,6 +152,11 @@ class OpportunityLine(models.Model):
 
     def __str__(self) -> str:
         return self.description or str(self.product_id)
+
+    @property
+    def total(self):
+        """Quantity × unit price, rounded to the cent as the opportunity's amount adds it up."""
+        return round_money(self.quantity * self.unit_price)
 
 
 class StageChange(models.Model):

@@ -41,19 +41,28 @@ class Product(TimeStampedModel):
                                    validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))])
     description = models.TextField(_("description"), max_length=5000, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Bumped on every update; an edit based on an older version is refused (concurrent edits).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["is_active", "name"], name="product_active_name")]
+        indexes = [
+            models.Index(fields=["is_active", "name"], name="product_active_name"),
+            models.Index(fields=["category", "name"], name="product_category_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class PriceList(models.Model):
-    """Prices that replace list prices for customers of a grade and/or a region."""
+    """A price list (价格表): prices that replace list prices for customers of a grade and/or a region.
+
+    A customer matches when the list's grade (if set) equals the customer's and the customer's
+    region starts with the list's region (if set); `products.pricing` picks among matches.
+    """
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     grade = models.CharField(_("customer grade"), max_length=1, blank=True)
@@ -61,6 +70,7 @@ class PriceList(models.Model):
     currency = currency_field()
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("price list")
@@ -72,6 +82,8 @@ class PriceList(models.Model):
 
 
 class PriceListItem(models.Model):
+    """One product's price on a price list, in the list's currency."""
+
     price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="+")
     price = money_field(_("price"))

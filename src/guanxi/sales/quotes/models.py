@@ -48,6 +48,12 @@ class Quote(OwnedModel):
     max_discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0), editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(_("accepted or rejected at"), null=True, blank=True, editable=False)
+    # False once a newer revision of the same number exists: this one is then read-only history.
+    is_latest = models.BooleanField(_("latest version"), default=True, editable=False)
+    # What the approver wrote when sending the quote back or refusing it, shown to the seller.
+    approval_note = models.CharField(_("approver's comment"), max_length=1000, blank=True, editable=False)
+    # Why the customer turned the quote down (the customer's answer, not an approver's).
+    rejection_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ScopedManager()  # type: ignore[misc]
@@ -66,6 +72,11 @@ class Quote(OwnedModel):
 
     def __str__(self) -> str:
         return f"{self.number} v{self.revision}"
+
+    @property
+    def is_editable(self) -> bool:
+        """Only the latest version, while it is a draft (new, or sent back by an approver)."""
+        return self.is_latest and self.status == QuoteStatus.DRAFT
 
 
 class QuoteLine(models.Model):

@@ -25,6 +25,9 @@ class Command(BaseCommand):
                             help=_("Processes making records for big runs (default: one per CPU)."))
         parser.add_argument("--if-empty", action="store_true",
                             help=_("Do nothing when the database already has users or customers."))
+        parser.add_argument("--add-sales", action="store_true",
+                            help=_("Add opportunities, quotes, contracts, leads and a customer pool to a demo "
+                                   "database that has none yet."))
 
     def handle(self, *args, **options) -> None:
         customers, follow_ups = options["customers"], options["follow_ups"]
@@ -32,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(_("--customers must be between 0 and 10000000."))
         if not 1 <= follow_ups <= 5:
             raise CommandError(_("--follow-ups must be between 1 and 5."))
-        if not loader.is_empty():
+        if not loader.is_empty() and not options["add_sales"]:
             if options["if_empty"]:
                 self.stdout.write(_("The database already has data; no demo data was added."))
                 if User.objects.filter(username__in=[p[0] for p in PEOPLE], is_active=True).exists():
@@ -42,6 +45,9 @@ class Command(BaseCommand):
                                  "(or run with --if-empty to skip quietly)."))
         started = time.monotonic()
         verbose = options["verbosity"] > 0
+        if options["add_sales"]:
+            self._add_sales(options["seed"], started)
+            return
 
         def progress(done: int, total: int) -> None:
             if verbose and (done == total or done % 50_000 < 2000):
@@ -54,7 +60,24 @@ class Command(BaseCommand):
             % {"s": time.monotonic() - started, "c": summary.customers, "p": summary.contacts,
                "f": summary.follow_ups}
         ))
+        if summary.sales is not None:
+            self._sales_line(summary.sales)
         self._print_logins()
+
+    def _add_sales(self, seed: int, started: float) -> None:
+        sales = loader.add_sales(seed=seed)
+        if sales is None:
+            self.stdout.write(_("The database already has opportunities; no sales data was added."))
+            return
+        self.stdout.write(self.style.SUCCESS(_("Sales data added in %(s).1f s.") % {"s": time.monotonic() - started}))
+        self._sales_line(sales)
+
+    def _sales_line(self, sales) -> None:
+        self.stdout.write(
+            _("%(o)d opportunities, %(q)d quotes, %(c)d contracts, %(p)d payments, %(l)d leads, "
+              "%(pool)d customers in the pool.")
+            % {"o": sales.opportunities, "q": sales.quotes, "c": sales.contracts, "p": sales.payments,
+               "l": sales.leads, "pool": sales.pooled})
 
     def _print_logins(self) -> None:
         """The demo logins, also on later runs of `make run`, so nobody has to look them up."""

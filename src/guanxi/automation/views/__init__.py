@@ -1,0 +1,1 @@
+"""Pages of the approval engine: the inbox and requests, and the flow admin."""

@@ -1,0 +1,10 @@
+"""Error codes of contracts and receivables, for programs reading API errors."""
+
+NOT_DRAFT = "not_draft"
+LOCKED = "pending_approval"
+NOT_IN_FORCE = "not_in_force"
+PLAN_EXCEEDS_AMOUNT = "plan_exceeds_amount"
+OVERPAYMENT = "overpayment"
+INSTALMENT_PAID = "instalment_has_payments"
+ALREADY_REVERSED = "already_reversed"
+TOO_MANY_FILES = "too_many_files"

@@ -1,0 +1,1 @@
+"""Pages of leads (线索), one module per screen."""

@@ -1,0 +1,1 @@
+"""Pages of the opportunities app, one module per screen."""
