@@ -88,11 +88,20 @@ def _grants(verbs: dict[str, list[str] | str]) -> list[str]:
     return granted
 
 
-def _role(name: str, description: str, verbs: dict[str, list[str] | str], scope: str) -> Role:
+def _role(name: str, description: str, verbs: dict[str, list[str] | str], scope: str,
+          role: Role | None = None) -> Role:
     actions = _grants(verbs)
     scoped = {m for m in modules() if any(a.startswith(f"{m}.") for a in actions)}
-    return org_services.role_save(actor=SYSTEM, name=name, description=description, actions=actions,
+    return org_services.role_save(actor=SYSTEM, role=role, name=name, description=description, actions=actions,
                                   scopes=dict.fromkeys(sorted(scoped), scope))
+
+
+def refresh_roles() -> None:
+    """Give the demo roles of an older demo database what they grant today (the sales modules)."""
+    for name, description, verbs, scope in ROLES:
+        role = Role.objects.filter(name=name).first()
+        if role is not None:
+            _role(name, description, verbs, scope, role)
 
 
 def build_company() -> DemoCompany:

@@ -114,5 +114,8 @@ def add_sales(*, seed: int = 2026) -> SalesSummary | None:
 
     if Opportunity.objects.exists():
         return None
+    from .company import refresh_roles
+
+    refresh_roles()
     now = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(minutes=1)
     return seed_sales(seed=seed, now=now, customers=Customer.objects.count())

@@ -100,3 +100,18 @@ def test_sales_are_added_once_to_an_older_demo_database():
 
     assert "no sales data was added" in output
     assert Opportunity.objects.count() == before
+
+
+def test_roles_of_an_older_demo_database_get_the_sales_modules():
+    from guanxi.demo.company import refresh_roles
+    from guanxi.org.models import Role
+
+    demo(customers=20)
+    Role.objects.filter(name="销售").update(actions=["customers.view"], scopes={"customers": "self"})
+    wangfang = User.objects.get(username="wangfang")
+    assert not wangfang.has_action("opportunities.view")
+
+    refresh_roles()
+
+    wangfang = User.objects.get(username="wangfang")
+    assert wangfang.has_action("opportunities.view") and wangfang.scope_for("opportunities") == "self"

@@ -119,7 +119,7 @@ def _column(stage, totals, cards, more_before) -> dict:
 
 @router.get("/opportunities/board/columns/{stage_id}", response={200: BoardColumnOut, **errors(400, 403, 404, 422)},
             summary=_("More cards of a board column"))
-def get_board_column(request, stage_id: Id, before: Id, per_column: int = 50):
+def get_board_column(request, stage_id: Id, before: Id, per_column: int = board.PER_COLUMN):
     """The cards of one column older than the card `before`, with the column's totals."""
     _can_view(request)
     stage = selectors.stage_get(id=stage_id, active_only=True)
@@ -127,7 +127,7 @@ def get_board_column(request, stage_id: Id, before: Id, per_column: int = 50):
     per_column = max(1, min(per_column, 200))
     cards, more_before = board.board_column_more(actor=request.auth, pipeline=stage.pipeline, stage=stage,
                                                  filters=filters, before=before, per_column=per_column)
-    qs = board.board_queryset(actor=request.auth, pipeline=stage.pipeline, filters=filters).filter(stage=stage)
+    qs = board.board_stage_rows(actor=request.auth, pipeline=stage.pipeline, stage=stage, filters=filters)
     totals = board.board_totals(qs).get(stage.pk, board.ColumnTotals())
     return _column(stage, totals, cards, more_before)
 

@@ -11,18 +11,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from guanxi.core.money import round_money
 
-from .choices import OpportunityStatus
+from .choices import OpportunityStatus, StageKind
 from .filters import OpportunityFilters
 from .models import Opportunity, Pipeline, Stage
 from .selectors import pipeline_stages
 
-PER_COLUMN = 50
+PER_COLUMN = 20  # cards shown per column before "load more": enough to work, little to render
 CLOSED_DAYS = 30
 
 
@@ -53,9 +52,45 @@ def _board_filters(filters: OpportunityFilters) -> OpportunityFilters:
 
 def board_queryset(*, actor, pipeline: Pipeline, filters: OpportunityFilters,
                    now: dt.datetime | None = None) -> QuerySet[Opportunity]:
+    """Every card the board may show, as one queryset (for callers that filter it further)."""
+    open_rows, closed_rows = board_querysets(actor=actor, pipeline=pipeline, filters=filters, now=now)
+    return open_rows | closed_rows
+
+
+def _board_base(*, actor, pipeline: Pipeline, filters: OpportunityFilters) -> QuerySet[Opportunity]:
+    return _board_filters(filters).apply(Opportunity.objects.visible_to(actor), actor=actor).filter(pipeline=pipeline)
+
+
+def board_querysets(*, actor, pipeline: Pipeline, filters: OpportunityFilters,
+                    now: dt.datetime | None = None) -> tuple[QuerySet[Opportunity], QuerySet[Opportunity]]:
+    """Open deals, and deals closed in the last `CLOSED_DAYS` days, as two querysets.
+
+    Kept apart because each reads its own index (the partial one of open deals; status and
+    closing time): their OR made both databases read every deal ever made (1.2 s at 200,000).
+    """
     cutoff = (now or timezone.now()) - dt.timedelta(days=CLOSED_DAYS)
-    qs = _board_filters(filters).apply(Opportunity.objects.visible_to(actor), actor=actor)
-    return qs.filter(pipeline=pipeline).filter(Q(status=OpportunityStatus.OPEN) | Q(closed_at__gte=cutoff))
+    qs = _board_base(actor=actor, pipeline=pipeline, filters=filters)
+    closed = [OpportunityStatus.WON, OpportunityStatus.LOST]
+    return qs.filter(status=OpportunityStatus.OPEN), qs.filter(status__in=closed, closed_at__gte=cutoff)
+
+
+def board_stage_rows(*, actor, pipeline: Pipeline, stage: Stage, filters: OpportunityFilters,
+                     now: dt.datetime | None = None) -> QuerySet[Opportunity]:
+    """The cards of one column: open deals in an open stage, newest first; in a won or lost stage the
+    deals closed lately, latest closed first (read along the closing-time index)."""
+    open_rows, closed_rows = board_querysets(actor=actor, pipeline=pipeline, filters=filters, now=now)
+    if stage.kind == StageKind.OPEN:
+        # Every deal in an open stage is open (the status follows the stage), so the (stage, -id) index
+        # answers alone; asking for the status too would send the planner to the totals' index and a sort.
+        return _board_base(actor=actor, pipeline=pipeline, filters=filters).filter(stage=stage).order_by("-id")
+    return closed_rows.filter(stage=stage, status=stage.kind).order_by("-closed_at", "-id")
+
+
+def board_totals_of(*, actor, pipeline: Pipeline, filters: OpportunityFilters,
+                    now: dt.datetime | None = None) -> dict[int, ColumnTotals]:
+    """Count and amount per currency of every column: one aggregate over open deals, one over recent closed ones."""
+    open_rows, closed_rows = board_querysets(actor=actor, pipeline=pipeline, filters=filters, now=now)
+    return {**board_totals(open_rows), **board_totals(closed_rows)}
 
 
 def board_totals(qs: QuerySet[Opportunity]) -> dict[int, ColumnTotals]:
@@ -76,20 +111,16 @@ def _cards(qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
 
 def board_columns(*, actor, pipeline: Pipeline, filters: OpportunityFilters, per_column: int | None = None,
                   stages: list[Stage] | None = None) -> list[Column]:
-    """The columns with their first cards (newest first), in three queries whatever the number of cards."""
+    """The columns with their first cards (newest first): one indexed query per column and two for the
+    totals, whatever the number of cards."""
     per_column = per_column or PER_COLUMN
     stages = stages if stages is not None else list(pipeline_stages(pipeline=pipeline))
-    qs = board_queryset(actor=actor, pipeline=pipeline, filters=filters)
-    ranked = _cards(qs).annotate(
-        rank=Window(RowNumber(), partition_by=[F("stage_id")], order_by=F("id").desc())
-    ).filter(rank__lte=per_column + 1).order_by("stage_id", "-id")
-    by_stage: dict[int, list[Opportunity]] = {}
-    for card in ranked:
-        by_stage.setdefault(card.stage_id, []).append(card)
-    totals = board_totals(qs)
+    now = timezone.now()
+    totals = board_totals_of(actor=actor, pipeline=pipeline, filters=filters, now=now)
     columns = []
     for stage in stages:
-        cards = by_stage.get(stage.pk, [])
+        rows = board_stage_rows(actor=actor, pipeline=pipeline, stage=stage, filters=filters, now=now)
+        cards = list(_cards(rows)[: per_column + 1])
         more = len(cards) > per_column
         cards = cards[:per_column]
         columns.append(Column(stage, cards, totals.get(stage.pk, ColumnTotals()),
@@ -99,10 +130,17 @@ def board_columns(*, actor, pipeline: Pipeline, filters: OpportunityFilters, per
 
 def board_column_more(*, actor, pipeline: Pipeline, stage: Stage, filters: OpportunityFilters, before: int,
                       per_column: int | None = None) -> tuple[list[Opportunity], int | None]:
-    """The next cards of one column, older than the card `before` (keyset on the id)."""
+    """The next cards of one column after the card `before`, in the column's order (keyset)."""
     per_column = per_column or PER_COLUMN
-    qs = board_queryset(actor=actor, pipeline=pipeline, filters=filters).filter(stage=stage, pk__lt=before)
-    cards = list(_cards(qs).order_by("-id")[: per_column + 1])
+    qs = board_stage_rows(actor=actor, pipeline=pipeline, stage=stage, filters=filters)
+    if stage.kind == StageKind.OPEN:
+        qs = qs.filter(pk__lt=before)
+    else:
+        last = Opportunity.objects.filter(pk=before).values_list("closed_at", flat=True).first()
+        if last is None:
+            return [], None
+        qs = qs.filter(Q(closed_at__lt=last) | Q(closed_at=last, pk__lt=before))
+    cards = list(_cards(qs)[: per_column + 1])
     more = len(cards) > per_column
     cards = cards[:per_column]
     return cards, (cards[-1].pk if more and cards else None)

@@ -114,7 +114,11 @@ class Opportunity(OwnedModel, SoftDeleteModel):
             models.Index(fields=["customer", "-id"], name="opportunity_customer"),
             models.Index(fields=["stage", "-id"], name="opportunity_stage"),
             models.Index(fields=["status", "expected_close_date"], name="opportunity_status_close"),
-            models.Index(fields=["status", "closed_at"], name="opportunity_status_closed"),
+            # Closed deals by when they closed, carrying what the board's won and lost columns (and reports)
+            # sum and scope by, so those sums read the index alone.
+            models.Index(fields=["status", "closed_at", "pipeline", "stage", "currency", "owner", "department",
+                                 "amount"],
+                         name="opportunity_status_closed", condition=models.Q(deleted_at__isnull=True)),
             # The weighted pipeline and the board totals group open deals by stage and currency, and
             # by expected close month. These partial indexes hold only live open deals and carry every
             # column the sums and the data scope read (as trailing key columns: SQLite has no INCLUDE),

@@ -236,7 +236,7 @@ class BoardQuery(QuerySchema):
     owner: Id | None = None
     who: Literal["", "mine", "team"] = ""
     close_month: Month | Literal[""] = ""
-    per_column: int = Field(50, ge=1, le=200)
+    per_column: int = Field(20, ge=1, le=200)
 
 
 class SummaryRowOut(Schema):

@@ -97,7 +97,7 @@ def _moved_response(request, opportunity: Opportunity) -> HttpResponse:
     filters = filters or OpportunityFilters()
     pipeline = opportunity.pipeline
     stages = list(selectors.pipeline_stages(pipeline=pipeline))
-    totals = board.board_totals(board.board_queryset(actor=actor, pipeline=pipeline, filters=filters))
+    totals = board.board_totals_of(actor=actor, pipeline=pipeline, filters=filters)
     heads = [(stage, totals.get(stage.pk, board.ColumnTotals())) for stage in stages]
     response = render(request, "opportunities/board.html#moved", {
         "o": opportunity, "heads": heads, "can_drag": True,
