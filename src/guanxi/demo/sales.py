@@ -172,7 +172,10 @@ class SalesMaker:
             final = self.catalogue.won if rng.random() < WON_SHARE else self.catalogue.lost
         path = open_stages[: open_stages.index(final) + 1] if final.kind == StageKind.OPEN else (
             open_stages[: rng.randint(1, len(open_stages))] + [final])
-        span = max(1, int((self.now - created).total_seconds()))
+        # A deal moves along within its sales cycle (up to about four months), not up to today: otherwise
+        # most deals would seem to have closed in the last weeks.
+        cycle = min(self.now - created, dt.timedelta(days=rng.randint(7, 120)))
+        span = max(1, int(cycle.total_seconds()))
         moments = sorted(created + dt.timedelta(seconds=rng.randint(0, span)) for _ in path[1:])
         moments = [created, *moments]
         changes = []

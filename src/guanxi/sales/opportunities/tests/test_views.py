@@ -155,6 +155,23 @@ def test_board_shows_a_bounded_number_of_cards_and_loads_more(company, login, ma
     assert "Load more" not in body
 
 
+def test_won_column_lists_the_latest_closed_first_and_loads_more(company, login, make_opportunity, stages,
+                                                                 monkeypatch, clock):
+    monkeypatch.setattr(board, "PER_COLUMN", 2)
+    customer = make_opportunity(company.alice, "准备").customer
+    # created in one order, won in the reverse one: the column follows when deals were won
+    deals = [make_opportunity(company.alice, f"单{i}", customer=customer) for i in range(5)]
+    for deal in reversed(deals):
+        clock.advance(days=1)
+        services.opportunity_move(actor=company.alice, opportunity=deal, stage=stages["won"])
+    client = login(company.alice)
+    won = next(c for c in client.get(BOARD).context["columns"] if c.stage == stages["won"])
+    assert [o.name for o in won.cards] == ["单0", "单1"] and won.totals.count == 5
+    more = client.get(reverse("opportunities:board_column", args=[stages["won"].pk]),
+                      {"before": won.more_before}, headers=HTMX).content.decode()
+    assert "单2" in more and "单3" in more and "单1" not in more and "单4" not in more
+
+
 def test_board_hides_deals_closed_long_ago(company, login, make_opportunity, stages, clock):
     old = make_opportunity(company.alice, "去年赢的单")
     services.opportunity_move(actor=company.alice, opportunity=old, stage=stages["won"])
