@@ -52,3 +52,8 @@ def pytest_configure(config):
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+    # Background jobs run inside the test when their transaction commits; tests of the worker
+    # itself switch to a real queue (see core/tests/test_jobs.py).
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True

@@ -7,6 +7,8 @@ Django management commands, so `guanxi help` lists them all.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 
 
@@ -19,6 +21,8 @@ def _serve(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("GUANXI_WORKERS", os.cpu_count() or 1)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUANXI_THREADS", "4")))
     parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    parser.add_argument("--worker", choices=["auto", "on", "off"], default=os.environ.get("GUANXI_SERVE_WORKER", "auto"),
+                        help="also run background jobs in this process group (auto: unless Redis holds the queue)")
     args = parser.parse_args(argv)
 
     import django
@@ -41,8 +45,32 @@ def _serve(argv: list[str]) -> int:
         "--no-ws", "--log-level", "warning",
         "guanxi.wsgi:application",
     ]
-    os.execv(sys.executable, command)
-    return 0  # not reached
+    # Embedded, the jobs queue is a SQLite file only this machine reads, so serve runs its worker;
+    # with Redis, workers are started on their own (`guanxi worker`) wherever they are wanted.
+    embedded = not os.environ.get("GUANXI_REDIS_URL")
+    worker = None
+    if args.worker == "on" or (args.worker == "auto" and embedded):
+        worker = subprocess.Popen([sys.executable, "-m", "guanxi.cli", "worker"])
+    server = subprocess.Popen(command)
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        return server.wait()
+    except (KeyboardInterrupt, SystemExit):
+        return 0
+    finally:
+        for child in (server, worker):
+            if child is not None and child.poll() is None:
+                child.terminate()
+        for child in (server, worker):
+            if child is not None:
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "ninja",
+    "huey.contrib.djhuey",
     "guanxi.core",
     "guanxi.org",
     "guanxi.customers",
@@ -191,6 +192,17 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Background jobs (Huey): a SQLite queue in the data directory, consumed by the worker that
+# `guanxi serve` starts; on Redis when it is named, so `guanxi worker` can run on any machine.
+HUEY = {
+    "name": "guanxi",
+    "immediate": env_bool("JOBS_IMMEDIATE"),
+    "utc": True,
+    "consumer": {"workers": int(env("WORKER_THREADS", "2")), "worker_type": "thread"},
+    **({"huey_class": "huey.PriorityRedisHuey", "url": REDIS_URL} if REDIS_URL else
+       {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}),
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
