@@ -170,6 +170,10 @@ def _register_routers() -> None:
     from guanxi.automation.api import router as automation_router
     from guanxi.customers.api import router as customers_router
     from guanxi.dataquality.api import router as dataquality_router
+    from guanxi.dataquality.duplicates.api import router as duplicates_router
+    from guanxi.dataquality.exports.api import router as exports_router
+    from guanxi.dataquality.imports.api import router as imports_router
+    from guanxi.dataquality.merging.api import router as merging_router
     from guanxi.org.api import router as org_router
     from guanxi.sales.contracts.api import router as contracts_router
     from guanxi.sales.leads.api import router as leads_router
@@ -189,6 +193,10 @@ def _register_routers() -> None:
     api.add_router("", targets_router)
     api.add_router("", automation_router)
     api.add_router("", dataquality_router)
+    api.add_router("", duplicates_router)
+    api.add_router("", merging_router)
+    api.add_router("", imports_router)
+    api.add_router("", exports_router)
 
 
 _register_routers()

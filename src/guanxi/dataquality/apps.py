@@ -15,5 +15,8 @@ class DataQualityConfig(AppConfig):
             _("Data quality"),
             [
                 ("manage", _("Configure duplicate checks")),
+                ("scan", _("Scan for duplicates and review them")),
+                ("merge", _("Merge and unmerge duplicates")),
+                ("import", _("Import records from files")),
             ],
         )

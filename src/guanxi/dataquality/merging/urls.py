@@ -1,0 +1,6 @@
+"""Pages of this app."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "merging"
+urlpatterns: list = []
