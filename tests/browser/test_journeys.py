@@ -34,6 +34,7 @@ def test_seller_records_customer_contact_and_follow_up_and_sees_the_timeline(pag
 
     # log a follow-up
     page.reload()
+    page.click("#log-follow-up a.write-follow-up")
     follow_up = page.locator("form.follow-up-form")
     follow_up.locator("[name=fu-kind]").select_option("call")
     follow_up.locator("[name=fu-content]").fill("首次电话沟通，客户对报价感兴趣")

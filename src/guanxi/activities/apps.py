@@ -24,5 +24,11 @@ class ActivitiesConfig(AppConfig):
                 ("create", _("Log follow-ups")),
                 ("edit", _("Edit follow-ups")),
                 ("delete", _("Delete follow-ups")),
+                ("export", _("Export follow-ups")),
             ],
         )
+
+        # The follow-up list can be exported as CSV and XLSX (dataquality.exports).
+        from .exports import register as register_exports
+
+        register_exports()

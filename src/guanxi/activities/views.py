@@ -39,11 +39,10 @@ def customer_section(request, customer) -> dict:
     actor = request.user
     timeline = selectors.customer_timeline(actor=actor, customer=customer)
     follow_ups = [e.item for e in timeline if e.kind == "follow_up"]
-    can_log = actor.has_action("activities.create")
     return {
         "customer": customer,
         "timeline": timeline,
-        "form": FollowUpForm(contacts=_contacts(actor, customer), prefix="fu") if can_log else None,
+        "can_log": actor.has_action("activities.create"),
         "editable": {f.pk for f in follow_ups if can_change(actor, f, "activities.edit")},
         "deletable": {f.pk for f in follow_ups if can_change(actor, f, "activities.delete")},
     }
@@ -104,8 +103,12 @@ def follow_up_create(request, customer_id: int):
             else:
                 messages.success(request, _("Follow-up logged."))
                 return redirect(reverse("customers:detail", args=[customer.pk]) + "#timeline")
-    return render(request, "activities/follow_up_form.html", {"form": form, "customer": customer, "creating": True},
-                  status=status)
+    context = {"form": form, "customer": customer, "creating": True}
+    htmx = getattr(request, "htmx", None)
+    if request.method == "GET" and htmx and htmx.target == "follow-up-form-slot":
+        # The customer page asked for the form to put in its place.
+        return render(request, "activities/includes/follow_up_fields.html", context)
+    return render(request, "activities/follow_up_form.html", context, status=status)
 
 
 @guarded("activities.view")

@@ -78,7 +78,10 @@ def test_logging_from_the_customer_page_with_attachments(company, login, make_cu
     contact = customer_services.contact_create(actor=SYSTEM, customer=customer, data={"name": "张总"})
     client = login(company.alice)
     page = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
-    assert 'id="log-follow-up"' in page and 'enctype="multipart/form-data"' in page
+    assert 'id="log-follow-up"' in page and "Write a follow-up" in page
+    form = client.get(reverse("activities:create", args=[customer.pk]), HTTP_HX_REQUEST="true",
+                      HTTP_HX_TARGET="follow-up-form-slot").content.decode()
+    assert 'enctype="multipart/form-data"' in form and "张总" in form and "<html" not in form
     response = client.post(reverse("activities:create", args=[customer.pk]), {
         "fu-kind": "visit", "fu-content": "上门演示", "fu-contact": contact.pk,
         "fu-next_follow_up_at": "2099-01-01T10:00",
