@@ -208,6 +208,9 @@ HUEY = {
        {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}),
 }
 
+# Exports of more rows than this are written by a background job and downloaded when done.
+EXPORT_BACKGROUND_ROWS = int(env("EXPORT_BACKGROUND_ROWS", "5000"))
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Behind HTTPS (GUANXI_HTTPS=1): secure cookies, HSTS, redirects, and trust the proxy's scheme header.
