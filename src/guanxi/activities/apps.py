@@ -32,3 +32,8 @@ class ActivitiesConfig(AppConfig):
         from .exports import register as register_exports
 
         register_exports()
+
+        # Duplicates can be merged: what a merge moves here (dataquality.merging).
+        from .merging import register as register_merging
+
+        register_merging()

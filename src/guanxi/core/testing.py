@@ -19,11 +19,12 @@ from .scopes import DataScope
 
 SELLER_ACTIONS = [
     "customers.view", "customers.create", "customers.edit", "customers.delete", "customers.export",
-    "activities.view", "activities.create",
-    "leads.view", "leads.create", "leads.edit", "leads.delete", "leads.convert",
+    "activities.view", "activities.create", "activities.export",
+    "leads.view", "leads.create", "leads.edit", "leads.delete", "leads.convert", "leads.export",
     "opportunities.view", "opportunities.create", "opportunities.edit", "opportunities.delete",
-    "products.view", "quotes.view", "quotes.create", "quotes.edit", "quotes.delete",
-    "contracts.view", "contracts.create", "contracts.edit", "targets.view",
+    "opportunities.export",
+    "products.view", "products.export", "quotes.view", "quotes.create", "quotes.edit", "quotes.delete",
+    "quotes.export", "contracts.view", "contracts.create", "contracts.edit", "contracts.export", "targets.view",
 ]
 MANAGER_ACTIONS = [*SELLER_ACTIONS, "customers.transfer", "customers.view_sensitive", "activities.edit",
                    "activities.delete", "leads.assign", "opportunities.transfer", "contracts.delete",

@@ -25,6 +25,15 @@ class CustomersConfig(AppConfig):
         from .collisions import register as register_collision_sources
 
         register_collision_sources()
+        # Customers and contacts can be imported from CSV and Excel files (dataquality.imports).
+        from .bulk import register as register_imports
+
+        register_imports()
+
+        # The customer and contact lists can be exported as CSV and XLSX (dataquality.exports).
+        from .exports import register as register_exports
+
+        register_exports()
 
         register_module(
             "customers",
@@ -47,3 +56,15 @@ class CustomersConfig(AppConfig):
 
         # Pool standing, claim / return / assign and the ownership history on the customer page.
         register_detail_section("pool", "customers/pool_section.html", customer_pool_section)
+
+        # The duplicate scan reads customers and contacts through this app (dataquality.duplicates).
+        from guanxi.dataquality.duplicates.records import register_record_source
+
+        from . import duplicate_records
+
+        register_record_source(duplicate_records)
+
+        # Duplicates can be merged: what a merge moves here (dataquality.merging).
+        from .merging import register as register_merging
+
+        register_merging()

@@ -198,3 +198,109 @@ def normalise_email(raw: str) -> str:
 def phone_key(raw: str) -> str:
     """The phone key: E.164 (+8613812345678), "" when it is not a valid number."""
     return normalise_phone(raw or "") or ""
+
+
+# -- finer forms for the duplicate matcher: person name tokens, the place a company name carries, credit codes --
+
+# A note after the name: 张伟-销售部, 张伟 / 采购. A middle dot stays: it joins transliterated names (阿卜杜拉·买买提).
+_NAME_NOTE = re.compile(r"\s*[-/|—–~]+.*$")
+# Places by their first character, longest first: the lookup the scan makes for each of a million names.
+_PLACES_BY_FIRST: dict[str, tuple[str, ...]] = {
+    first: tuple(p for p in _longest_first(PLACES) if p[0] == first) for first in {p[0] for p in PLACES}
+}
+_PLACE_BY_LATIN: dict[str, str] = {
+    **{"".join(lazy_pinyin(place)): place for place in reversed(PLACES)},
+    "hong kong": "香港", "hongkong": "香港", "hk": "香港", "macau": "澳门", "macao": "澳门", "taiwan": "台湾",
+    "canton": "广州", "peking": "北京",
+}
+
+
+def person_name_tokens(name: str) -> tuple[str, ...]:
+    """The person's name as lower-case pinyin syllables and Latin words, without honorifics, notes in
+    brackets or after a dash: 张伟, 張偉, 张伟（采购） → (zhang, wei); Wei Zhang → (wei, zhang);
+    张总, Mr. Zhang → (zhang,)."""
+    text = _PARENTHESISED.sub(" ", _fold(name))
+    text = _NAME_NOTE.sub("", text)
+    words = _HONORIFIC_TITLES.sub("", _words(text.replace(".", " "))).split()
+    cjk = "".join(w for w in words if _CJK.search(w))
+    tokens = [w for w in words if not _CJK.search(w)]
+    if cjk:
+        # Character by character, each reading cached: a name has no phrase whose reading changes a syllable.
+        tokens = [*(_char_pinyin(ch) for ch in person_name_key(cjk)), *tokens]
+    return tuple(t for t in tokens if t)
+
+
+@lru_cache(maxsize=20000)
+def _char_pinyin(char: str) -> str:
+    return "".join(lazy_pinyin(char))
+
+
+def _leading_places(text: str) -> list[str]:
+    """The places `text` starts with, outermost first (广东省深圳市… → 广东, 深圳), in Chinese characters."""
+    found: list[str] = []
+    while text:
+        if _CJK.match(text):
+            place = next((p for p in _PLACES_BY_FIRST.get(text[0], ()) if text.startswith(p)), "")
+            if not place:
+                break
+            found.append(place)
+            text = text[len(place):]
+            for suffix in _PLACE_SUFFIXES:
+                if text.startswith(suffix):
+                    text = text[len(suffix):]
+                    break
+            text = text.lstrip()
+            continue
+        words = text.split(" ", 2)
+        for size in (2, 1):
+            phrase = " ".join(words[:size])
+            latin = _PLACE_BY_LATIN.get(phrase) or _PLACE_BY_LATIN.get(phrase.replace(" ", ""))
+            if len(words) > size and latin:
+                found.append(latin)
+                text = " ".join(words[size:])
+                break
+        else:
+            break
+    return found
+
+
+def place_names(text: str) -> tuple[str, ...]:
+    """Places named at the start of an address or region (广东 深圳, 江苏省苏州市, Shenzhen), outermost first."""
+    return tuple(_leading_places(_words(_fold(text)) + " "))
+
+
+_PLAIN_CJK = re.compile(r"[\u3400-\u9fff]+")
+
+
+@lru_cache(maxsize=65536)
+def company_name_place(name: str) -> str:
+    """The most specific place a company name carries, in front (深圳市…), in brackets (…（深圳）有限公司)
+    or as its branch (…深圳分公司); "" when it names none. Public bodies are included (深圳市人民医院 → 深圳)."""
+    if _PLAIN_CJK.fullmatch(name) and not name.endswith(_BRANCH):
+        # Most names: characters only, nothing to fold or unbracket (the scan reads a million of them).
+        leading = _leading_places(name)
+        return leading[-1] if leading else ""
+    text = _fold(name).replace(".", "")
+    places: list[str] = []
+    for inner in _PARENTHESISED.findall(text):
+        places.extend(_leading_places(_words(inner) + " "))
+    text = _words(_PARENTHESISED.sub(" ", text))
+    branch = next((s for s in _BRANCH if text.endswith(s)), None)
+    if branch:
+        rest = text[: -len(branch)].rstrip()
+        n = _place_at_end(rest)
+        if n:
+            places.extend(_leading_places(rest[-n:]))
+    places = _leading_places(text + " ") + places
+    return places[-1] if places else ""
+
+
+def credit_code(raw: str) -> str:
+    """A unified social credit code (统一社会信用代码) in its 18-character form, "" when it is not a valid one."""
+    from stdnum.cn import uscc
+    from stdnum.exceptions import ValidationError
+
+    try:
+        return uscc.validate(unicodedata.normalize("NFKC", raw or "").upper())
+    except ValidationError:
+        return ""

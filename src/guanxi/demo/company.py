@@ -28,24 +28,26 @@ DEPARTMENTS = [
 
 # What managers may do in the sales modules; sellers get the everyday part of it.
 SALES_MANAGER: dict[str, list[str] | str] = {
-    "leads": "*", "opportunities": "*", "products": ["view"], "quotes": "*", "contracts": "*", "targets": "*",
+    "leads": "*", "opportunities": "*", "products": ["view", "export"], "quotes": "*", "contracts": "*",
+    "targets": "*",
 }
 SELLER: dict[str, list[str] | str] = {
-    "leads": ["view", "create", "edit", "convert"], "opportunities": ["view", "create", "edit"],
-    "products": ["view"], "quotes": ["view", "create", "edit"], "contracts": ["view", "create", "edit"],
-    "targets": ["view"],
+    "leads": ["view", "create", "edit", "convert", "export"], "opportunities": ["view", "create", "edit", "export"],
+    "products": ["view", "export"], "quotes": ["view", "create", "edit", "export"],
+    "contracts": ["view", "create", "edit", "export"], "targets": ["view"],
 }
 # Role name → (description, verbs per module, data scope). "*" grants every action of a module.
 ROLES: list[tuple[str, str, dict[str, list[str] | str], str]] = [
     ("管理员", "系统管理员：全部功能、全部数据", {"*": "*"}, DataScope.ALL),
     ("销售总监", "管理整个销售部及下属部门的客户",
      {"customers": ["view", "create", "edit", "delete", "transfer", "export", "view_sensitive"],
-      "activities": ["view", "create", "edit", "delete"], **SALES_MANAGER}, DataScope.DEPARTMENT_TREE),
+      "activities": ["view", "create", "edit", "delete", "export"], **SALES_MANAGER}, DataScope.DEPARTMENT_TREE),
     ("销售经理", "管理本部门的客户，可转移客户、查看完整联系方式",
      {"customers": ["view", "create", "edit", "delete", "transfer", "export", "view_sensitive"],
-      "activities": ["view", "create", "edit", "delete"], **SALES_MANAGER}, DataScope.DEPARTMENT),
+      "activities": ["view", "create", "edit", "delete", "export"], **SALES_MANAGER}, DataScope.DEPARTMENT),
     ("销售", "跟进自己的客户",
-     {"customers": ["view", "create", "edit", "delete", "export"], "activities": ["view", "create"], **SELLER},
+     {"customers": ["view", "create", "edit", "delete", "export"], "activities": ["view", "create", "export"],
+      **SELLER},
      DataScope.SELF),
     ("客服", "查看全部客户并记录服务跟进，不能修改客户资料",
      {"customers": ["view"], "activities": ["view", "create"], "service": "*"}, DataScope.ALL),

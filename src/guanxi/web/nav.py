@@ -28,6 +28,8 @@ MAIN = [
     NavItem(_("Contracts"), "contracts:list", "contracts.view", "file-check"),
     NavItem(_("Receivables"), "contracts:receivables", "contracts.view", "coins"),
     NavItem(_("Approvals"), "automation:inbox", None, "check"),
+    NavItem(_("Import"), "imports:list", "dataquality.import", "upload"),
+    NavItem(_("My jobs"), "web:jobs", None, "clock"),
 ]
 
 ADMIN = [
@@ -42,6 +44,8 @@ ADMIN = [
     NavItem(_("Customer pools"), "customers:pool_admin", "customers.manage_pools"),
     NavItem(_("Approval flows"), "automation:flow_list", "automation.manage_approvals"),
     NavItem(_("Duplicate check"), "dataquality:settings", "dataquality.manage"),
+    NavItem(_("Duplicates"), "duplicates:list", "dataquality.scan"),
+    NavItem(_("Merge history"), "merging:list", "dataquality.merge"),
     NavItem(_("Recycle bin"), "customers:recycle_bin", "customers.delete"),
 ]
 

@@ -34,6 +34,14 @@ ACTIONS = {
     "contact.updated": gettext_lazy("changed contact %(name)s"),
     "contact.deleted": gettext_lazy("deleted contact %(name)s"),
     "contact.restored": gettext_lazy("restored contact %(name)s"),
+    "customer.merged": gettext_lazy("merged duplicates into this customer"),
+    "customer.merged_into": gettext_lazy("merged this customer into another"),
+    "customer.merge_undone": gettext_lazy("undid a merge into this customer"),
+    "customer.unmerged": gettext_lazy("restored this customer from a merge"),
+    "contact.merged": gettext_lazy("merged duplicates into contact %(name)s"),
+    "contact.merged_into": gettext_lazy("merged contact %(name)s into another"),
+    "contact.merge_undone": gettext_lazy("undid a merge into contact %(name)s"),
+    "contact.unmerged": gettext_lazy("restored contact %(name)s from a merge"),
 }
 EXTRA_LABELS = {"collaborator": gettext_lazy("team member"), "custom": gettext_lazy("custom fields")}
 PHONE_FIELDS = {"phone", "mobile"}

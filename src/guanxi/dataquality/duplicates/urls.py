@@ -1,6 +1,13 @@
-"""Pages of this app."""
+"""Pages of the duplicate review."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "duplicates"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.group_list, name="list"),
+    path("scan/", views.scan_start, name="scan"),
+    path("<int:pk>/", views.group_detail, name="detail"),
+    path("<int:pk>/dismiss/", views.group_dismiss, name="dismiss"),
+]

@@ -1,6 +1,10 @@
-"""Pages of this app."""
+"""Pages of this app: the export of any registered list."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "exports"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:name>/", views.export_download, name="download"),
+]

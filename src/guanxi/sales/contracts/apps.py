@@ -31,8 +31,13 @@ class ContractsConfig(AppConfig):
                 ("edit", _("Edit contracts")),
                 ("delete", _("Delete contracts")),
                 ("record_payment", _("Record payments (回款)")),
+                ("export", _("Export contracts and receivables")),
             ],
         )
+        # Contracts, overdue instalments and payments can be exported as CSV and XLSX (dataquality.exports).
+        from .exports import register as register_exports
+
+        register_exports()
         register_custom_field_entity("contracts.contract", _("Contract"))
         # The customer page shows the customer's contracts and balance without customers importing us.
         register_detail_section("contracts", "contracts/customer_section.html", customer_section, lazy=True,
@@ -52,3 +57,8 @@ class ContractsConfig(AppConfig):
             on_returned=services.contract_approval_returned,
             on_withdrawn=services.contract_approval_withdrawn,
         )
+
+        # Duplicates can be merged: what a merge moves here (dataquality.merging).
+        from .merging import register as register_merging
+
+        register_merging()

@@ -30,5 +30,15 @@ class OpportunitiesConfig(AppConfig):
                 ("transfer", _("Transfer opportunities")),
                 ("manage_pipelines", _("Configure pipelines and stages")),
                 ("purge", _("Purge deleted opportunities")),
+                ("export", _("Export opportunities")),
             ],
         )
+        # The opportunity list can be exported as CSV and XLSX (dataquality.exports).
+        from .exports import register as register_exports
+
+        register_exports()
+
+        # Duplicates can be merged: what a merge moves here (dataquality.merging).
+        from .merging import register as register_merging
+
+        register_merging()

@@ -16,5 +16,10 @@ class ProductsConfig(AppConfig):
             [
                 ("view", _("View products")),
                 ("manage", _("Manage the product catalogue and price lists")),
+                ("export", _("Export products")),
             ],
         )
+        # The product catalogue can be exported as CSV and XLSX (dataquality.exports).
+        from .exports import register as register_exports
+
+        register_exports()

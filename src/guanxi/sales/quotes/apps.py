@@ -26,8 +26,13 @@ class QuotesConfig(AppConfig):
                 ("create", _("Create quotes")),
                 ("edit", _("Edit quotes")),
                 ("delete", _("Delete quotes")),
+                ("export", _("Export quotes")),
             ],
         )
+        # The quote list can be exported as CSV and XLSX (dataquality.exports).
+        from .exports import register as register_exports
+
+        register_exports()
         # The customer and opportunity pages list their quotes without importing this app.
         register_detail_section("quotes", "quotes/customer_section.html", customer_section, lazy=True,
                                 title=_("Quotes"), action="quotes.view")
@@ -46,3 +51,8 @@ class QuotesConfig(AppConfig):
             on_returned=services.quote_approval_returned,
             on_withdrawn=services.quote_approval_withdrawn,
         )
+
+        # Duplicates can be merged: what a merge moves here (dataquality.merging).
+        from .merging import register as register_merging
+
+        register_merging()

@@ -1,0 +1,12 @@
+"""Error codes of imports (the `code` of a DomainError)."""
+
+WRONG_TYPE = "wrong_file_type"
+EMPTY = "empty_file"
+NO_HEADER = "no_header"
+NO_ROWS = "no_rows"
+UNREADABLE = "unreadable_file"
+TOO_LARGE = "too_large"
+TOO_WIDE = "too_many_columns"
+TOO_MANY_ROWS = "too_many_rows"
+NOT_DRAFT = "import_started"
+INVALID_MAPPING = "invalid_mapping"
