@@ -21,8 +21,9 @@ def _serve(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("GUANXI_WORKERS", os.cpu_count() or 1)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUANXI_THREADS", "4")))
     parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
-    parser.add_argument("--worker", choices=["auto", "on", "off"], default=os.environ.get("GUANXI_SERVE_WORKER", "auto"),
-                        help="also run background jobs in this process group (auto: unless Redis holds the queue)")
+    parser.add_argument("--worker", choices=["auto", "on", "off"],
+                        default=os.environ.get("GUANXI_SERVE_WORKER", "auto"),
+                        help="also run background jobs (auto: unless Redis holds the queue)")
     args = parser.parse_args(argv)
 
     import django

@@ -10,6 +10,7 @@ the actor may import and create customers; each function checks again what it re
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from contextlib import contextmanager
 from typing import Any
@@ -20,7 +21,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guanxi.core import audit, events
+from guanxi.core import events
 from guanxi.core.permissions import require
 from guanxi.dataquality.choices import MatchKind
 from guanxi.dataquality.collisions import IN_CUSTOMER_POOL, Collision
@@ -39,6 +40,7 @@ from guanxi.dataquality.imports.bulk import (
     reach,
     row_fields,
     save_updates,
+    typed_fields,
 )
 from guanxi.dataquality.imports.lookups import users_by_name
 from guanxi.dataquality.imports.registry import (
@@ -132,13 +134,29 @@ def contact_fields() -> list[ImportField]:
 # -- checking a chunk --
 
 
+CUSTOMER_TYPED = typed_fields(customer_fields())
+CONTACT_TYPED = typed_fields(contact_fields())
+
+
 def creation_changes(obj, fields: list[str]) -> dict:
-    """What the audit event of a new record says: every field from nothing to its value (the owner is
-    added when it is known)."""
-    after = audit.snapshot(obj, [f for f in fields if f != "owner"])
+    """What the audit event of a new record says, as audit.diff({}, audit.snapshot(...)) would: every
+    field that has a value, from nothing to it (the owner is added when it is known). Built directly:
+    a 100,000-row import makes as many."""
+    changes: dict[str, list] = {}
+    for name in fields:
+        if name == "owner":
+            continue
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        if isinstance(value, dt.datetime | dt.date):
+            value = value.isoformat()
+        elif not isinstance(value, str | bool | int | float):
+            value = str(value)
+        changes[name] = [None, value]
     if obj.custom:
-        after["custom"] = obj.custom
-    return audit.diff({}, after)
+        changes["custom"] = [None, obj.custom]
+    return changes
 
 
 def prepare_customers(rows: list[ImportRow]) -> None:
@@ -146,7 +164,7 @@ def prepare_customers(rows: list[ImportRow]) -> None:
     match keys; no database (it may run in a worker process)."""
     for row in rows:
         customer = Customer(**row_fields(row, CUSTOMER_FIELDS))
-        model_errors(row, customer, list(row.errors))
+        model_errors(row, customer, list(row.errors), CUSTOMER_TYPED)
         customer.phone_e164 = phone_e164(row, customer.phone, "phone")
         customer.custom = dict(row.custom)
         if row.errors:
@@ -332,7 +350,7 @@ def prepare_contacts(rows: list[ImportRow]) -> None:
     """Each row as contact_create would build it, unsaved and without its customer; no database."""
     for row in rows:
         contact = Contact(**row_fields(row, CONTACT_FIELDS))
-        model_errors(row, contact, list(row.errors))
+        model_errors(row, contact, list(row.errors), CONTACT_TYPED)
         contact.phone_e164 = phone_e164(row, contact.phone, "phone")
         contact.mobile_e164 = phone_e164(row, contact.mobile, "mobile")
         contact.custom = dict(row.custom)

@@ -90,7 +90,7 @@ def test_a_job_delivered_twice_runs_once(company):
     job = job_start(actor=company.alice, kind="test.count", params={"lines": ["a"]})
     execute_job(job.pk)
     execute_job(job.pk)
-    assert CALLS == [job.pk]
+    assert [job.pk] == CALLS
 
 
 def test_a_business_refusal_fails_the_job_with_its_message(company):
@@ -227,7 +227,7 @@ def test_a_real_worker_retries_a_crash_then_fails_the_job(real_queue):
 
     company = build_company()
     # Queued here with no delay between retries, rather than by job_start, so the test does not wait.
-    job = Job.objects.create(kind="test.crash", owner=company.alice)
+    job = Job.objects.create(kind="test.crash", owner_id=company.alice.pk)  # type: ignore[attr-defined]
     run_job.schedule((job.pk,), delay=0, retries=MAX_ATTEMPTS - 1, retry_delay=0)
     _wait_for(real_queue, 1)
     job.refresh_from_db()

@@ -67,7 +67,7 @@ def _job_out(job: Job) -> dict:
     }
 
 
-@router.get("/exports/lists", response={200: list[ExportListOut]}, summary=_("Lists that can be exported"))
+@router.get("/exports/lists", response={200: list[ExportListOut], **errors()}, summary=_("Lists that can be exported"))
 def list_exportable(request):
     return [{"name": d.name, "title": str(d.title), "allowed": request.auth.has_action(d.action)}
             for d in export_definitions()]

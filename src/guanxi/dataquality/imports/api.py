@@ -90,8 +90,8 @@ def preview_import(request, import_id: Id, query: Query[PreviewQuery]):
     return selectors.import_preview(actor=request.auth, data_import=data_import, limit=query.limit)
 
 
-@router.api_operation(["PUT", "PATCH"], "/imports/{import_id}", response={200: ImportOut, **errors(400, 403, 404, 422)},
-                      summary=_("Change the mapping or options of an import"))
+@router.patch("/imports/{import_id}", response={200: ImportOut, **errors(400, 403, 404, 422)},
+             summary=_("Change the mapping or options of an import"))
 def update_import(request, import_id: Id, payload: ImportPatch):
     """`mapping` has one field key per column ("" leaves it out); `template_name` also saves it as a template.
     `duplicate_mode`: skip, update (records you may edit) or create."""

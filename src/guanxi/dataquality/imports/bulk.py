@@ -22,7 +22,7 @@ from guanxi.core.models import AuditEvent
 from guanxi.core.text import normalise_phone
 from guanxi.dataquality.collisions import Collision
 
-from .registry import ImportRow, Match
+from .registry import BOOLEAN, CHOICE, DATE, DATETIME, NUMBER, ImportField, ImportRow, Match
 
 BATCH = 500
 PHONE_ERROR = gettext_lazy("Enter a valid phone number, e.g. 13812345678 or +86 10 8888 6666.")
@@ -30,17 +30,23 @@ PHONE_ERROR = gettext_lazy("Enter a valid phone number, e.g. 13812345678 or +86 
 NOT_VALIDATED = ["owner", "department", "created_by", "deleted_by", "pool", "customer"]
 
 
-def model_errors(row: ImportRow, obj, skip: list[str]) -> None:
+def model_errors(row: ImportRow, obj, skip: list[str], typed: frozenset[str] = frozenset()) -> None:
     """The model's own field checks (lengths, choices, email and URL forms), as the services run them, on
-    the fields the row sets and those that may not be left blank; the others keep their valid defaults."""
+    the fields the row sets and those that may not be left blank; the others keep their valid defaults.
+    `typed` fields were read as a choice, date or number already (cells.py), against the same choices."""
     unset = [f.name for f in obj._meta.concrete_fields
-             if f.name not in row.values and (f.blank or f.has_default())]
+             if (f.name not in row.values or f.name in typed) and (f.blank or f.has_default())]
     try:
         obj.full_clean(exclude=[*NOT_VALIDATED, *skip, *unset], validate_unique=False)
     except ValidationError as exc:
         for key, messages in exc.message_dict.items():
             for message in messages:
                 row.add_error(key, message)
+
+
+def typed_fields(fields: list[ImportField]) -> frozenset[str]:
+    """The fields whose cells are read into checked values (choices, dates, numbers, yes/no)."""
+    return frozenset(f.key for f in fields if f.kind in (CHOICE, DATE, DATETIME, BOOLEAN, NUMBER))
 
 
 def phone_e164(row: ImportRow, value: str, field: str) -> str:

@@ -24,7 +24,7 @@ class DuplicateMode(models.TextChoices):
 class RowAction(models.TextChoices):
     """What became of one row."""
 
-    CREATE = "create", _("Create")
-    UPDATE = "update", _("Update")
-    SKIP = "skip", _("Skip")
-    FAIL = "fail", _("Error")
+    CREATE = "create", pgettext_lazy("import row", "Create")
+    UPDATE = "update", pgettext_lazy("import row", "Update")
+    SKIP = "skip", pgettext_lazy("import row", "Skip")
+    FAIL = "fail", pgettext_lazy("import row", "Error")

@@ -19,7 +19,7 @@ from guanxi.core.permissions import require
 
 from . import reading, selectors, services
 from .cells import text
-from .choices import ImportStatus
+from .choices import ImportStatus, RowAction
 from .forms import MappingForm, OptionsForm, SheetForm, UploadForm
 from .mapping import targets
 from .registry import importable, importables, importables_for
@@ -202,6 +202,8 @@ def import_preview(request, pk: int):
         "data_import": data_import, "preview": preview, "form": form,
         "columns": [(data_import.headers[i], labels.get(key, key)) for i, key in mapped],
         "rows": [(row, [row.cells[i] for i, _key in mapped]) for row in preview.rows],
+        "counts": [(action, label, preview.counts[action]) for action, label in RowAction.choices
+                   if action in preview.counts],
         "earlier": selectors.earlier_imports(actor=request.user, data_import=data_import),
     }, status=status)
 

@@ -34,6 +34,7 @@ from guanxi.dataquality.imports.bulk import (
     reach,
     row_fields,
     save_updates,
+    typed_fields,
 )
 from guanxi.dataquality.imports.lookups import users_by_name
 from guanxi.dataquality.imports.registry import CHOICE, USER, ImportField, ImportRow, register_importable
@@ -78,13 +79,16 @@ def lead_fields() -> list[ImportField]:
     ]
 
 
+LEAD_TYPED = typed_fields(lead_fields())
+
+
 def prepare_leads(rows: list[ImportRow]) -> None:
     """Each row as lead_create would build it, unsaved and without its owner; no database."""
     for row in rows:
         data = row_fields(row, LEAD_FIELDS)
         data.setdefault("status", LeadStatus.NEW)
         lead = Lead(**data)
-        model_errors(row, lead, list(row.errors))
+        model_errors(row, lead, list(row.errors), LEAD_TYPED)
         lead.phone_e164 = phone_e164(row, lead.phone, "phone")
         lead.custom = dict(row.custom)
         if row.errors:
