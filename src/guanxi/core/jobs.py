@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
 
-from .errors import DomainError
+from .errors import DomainError, NotFound
 from .models import Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -150,8 +150,6 @@ def job_list(*, actor):
 
 def job_get(*, actor, id: int) -> Job:
     """One job its owner (or an admin) may see; any other answers as missing."""
-    from .errors import NotFound
-
     job = job_list(actor=actor).filter(pk=id).first()
     if job is None:
         raise NotFound()
