@@ -485,10 +485,13 @@ def register() -> None:
         prepare=prepare_customers, resolve=resolve_customers, duplicate_finder=find_customer_duplicates,
         bulk_writer=write_customers,
         action="customers.create", edit_action="customers.edit", custom_field_entity="customers.customer",
+        lookups=((Customer, ("phone_e164", "email", "deleted_at")), (MatchKey, ("entity", "kind", "value"))),
     )
     register_importable(
         "contacts", label=gettext_lazy("Contacts"), model=Contact, fields=contact_fields(),
         prepare=prepare_contacts, resolve=resolve_contacts, duplicate_finder=find_contact_duplicates,
         bulk_writer=write_contacts,
         action="customers.edit", edit_action="customers.edit", custom_field_entity="customers.contact",
+        lookups=((Contact, ("customer", "name", "mobile_e164", "phone_e164", "email", "deleted_at")),
+                 (Customer, ("name",))),
     )

@@ -60,7 +60,8 @@ POSTGRES_COLUMN = "search_vector"
 def _segment_syllables(segment: str) -> tuple[str, ...]:
     # Characters without pinyin (latin letters, digits) are kept one by one.
     keep: Any = list
-    return tuple(s.lower() for s in lazy_pinyin(segment, errors=keep) if s.strip())
+    words = (_NON_WORD.sub("", s.lower()) for s in lazy_pinyin(segment, errors=keep) if s.strip())
+    return tuple(w for w in words if w)
 
 
 def syllables(text: str) -> list[str]:
@@ -71,7 +72,7 @@ def syllables(text: str) -> list[str]:
     out: list[str] = []
     for segment in seg(text):
         out.extend(_segment_syllables(segment))
-    return [s for s in (_NON_WORD.sub("", s) for s in out) if s]
+    return out
 
 
 def _words(text: str) -> list[str]:

@@ -121,6 +121,9 @@ class Importable:
     action: str
     edit_action: str
     custom_field_entity: str = ""
+    # The tables and columns the duplicate finder looks rows up by (model, field names): an import keeps
+    # their planner statistics fresh as it grows them (core.statistics).
+    lookups: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = ()
 
     def field(self, key: str) -> ImportField | None:
         return next((f for f in self.fields if f.key == key), None)
@@ -131,12 +134,13 @@ _IMPORTABLES: dict[str, Importable] = {}
 
 def register_importable(name: str, *, label: Any, model: type[models.Model], fields: list[ImportField],
                         prepare: Prepare, resolve: Resolve, duplicate_finder: Finder, bulk_writer: Writer, action: str,
-                        edit_action: str, custom_field_entity: str = "") -> None:
+                        edit_action: str, custom_field_entity: str = "",
+                        lookups: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = ()) -> None:
     """Offer an entity for import; called from the owning app's `AppConfig.ready()`."""
     _IMPORTABLES[name] = Importable(
         name=name, label=label, model=model, fields=tuple(fields), prepare=prepare, resolve=resolve,
         duplicate_finder=duplicate_finder, bulk_writer=bulk_writer, action=action, edit_action=edit_action,
-        custom_field_entity=custom_field_entity,
+        custom_field_entity=custom_field_entity, lookups=lookups,
     )
 
 

@@ -14,23 +14,26 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import contextvars
 import multiprocessing
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from guanxi.core.statistics import refresh_statistics
 
 from . import reading
 from .bulk import insert_rows
@@ -208,6 +211,7 @@ class Runner:
         if not prepared:
             self.preparer.prepare(rows)
         live = [r for r in rows if r.action != RowAction.SKIP]
+        refresh_statistics([*self.importable.lookups, (ImportedRow, ("entity", "fingerprint"))])
         self.importable.resolve(self.actor, live)
         valid = [r for r in live if not r.errors]
         imported = self._imported_before([r.fingerprint for r in valid])
@@ -219,7 +223,6 @@ class Runner:
     def _imported_before(self, prints: list[str]) -> set[str]:
         """Fingerprints of rows an earlier import wrote, whose record is still there; those whose record
         was deleted since are kept in `self.stale`, to be replaced when the row is written again."""
-        self.stale = set()
         if not prints:
             return set()
         found = dict(ImportedRow.objects.filter(entity=self.entity, fingerprint__in=prints)
@@ -228,7 +231,8 @@ class Runner:
             return set()
         manager: Any = self.importable.model._default_manager
         alive = set(manager.alive().filter(pk__in=set(found.values())).values_list("pk", flat=True))
-        self.stale = {p for p, object_id in found.items() if object_id not in alive}
+        # Added to, never reset: the writer thread may still be saving the chunk that needs them.
+        self.stale |= {p for p, object_id in found.items() if object_id not in alive}
         return {p for p, object_id in found.items() if object_id in alive}
 
     def _skip(self, row: ImportRow, code: str, detail: str = "") -> None:
@@ -396,6 +400,52 @@ def _collect(item: tuple[list[ImportRow], Future | None]) -> tuple[list[ImportRo
     return chunk, True
 
 
+class ChunkWriter:
+    """Saves checked chunks in file order: here, or in a thread of its own with its own connection.
+
+    In a thread, the database server stores one chunk (on PostgreSQL the customers' indexes and search
+    index are most of an import's cost) while this process checks the next. The check never needs the
+    rows of the chunk being written: rows taken earlier in the run are recognised in memory
+    (Runner.seen_keys, seen_prints). A connection of its own sees only committed rows, so the thread is
+    used only when the run is not inside a transaction. One chunk is written at a time, in order.
+    """
+
+    def __init__(self, *, threaded: bool):
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="import-writer") if threaded else None
+        self.pending: Future | None = None
+
+    def write(self, save: Callable[[list[ImportRow]], None], chunk: list[ImportRow]) -> None:
+        if self.pool is None:
+            save(chunk)
+            return
+        self.wait()
+        context = contextvars.copy_context()
+        self.pending = self.pool.submit(context.run, _in_language, translation.get_language(), save, chunk)
+
+    def wait(self) -> None:
+        """Until the chunk in the thread is saved; its error, if any, is raised here."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def __enter__(self) -> ChunkWriter:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if self.pool is None:
+            return
+        try:
+            self.wait()
+        finally:
+            self.pool.submit(connections.close_all).result()
+            self.pool.shutdown()
+
+
+def _in_language(language: str, save: Callable[[list[ImportRow]], None], chunk: list[ImportRow]) -> None:
+    with translation.override(language):
+        save(chunk)
+
+
 def run(data_import: Import, importable: Importable, actor, *, failures_file: Path,
         progress: Callable[[int, int], None] | None = None) -> None:
     """Take every row in, chunk by chunk, from where an interrupted run stopped; failed rows are appended
@@ -405,8 +455,7 @@ def run(data_import: Import, importable: Importable, actor, *, failures_file: Pa
     total = data_import.total_rows
     workers = worker_count() if total - start >= PARALLEL_FROM else 0
 
-    def flush(chunk: list[ImportRow], prepared: bool) -> None:
-        runner.check(chunk, prepared=prepared)
+    def save(chunk: list[ImportRow]) -> None:
         with transaction.atomic():
             runner.write(chunk)
             actions, reasons = count_outcomes(chunk)
@@ -431,6 +480,9 @@ def run(data_import: Import, importable: Importable, actor, *, failures_file: Pa
         if progress:
             progress(data_import.rows_done, total)
 
-    for chunk, prepared in _prepared_chunks(runner, _chunks(runner.rows(start=start)), workers):
-        flush(chunk, prepared)
+    with ChunkWriter(threaded=workers > 0 and connection.vendor == "postgresql" and not connection.in_atomic_block
+                     ) as writer:
+        for chunk, prepared in _prepared_chunks(runner, _chunks(runner.rows(start=start)), workers):
+            runner.check(chunk, prepared=prepared)
+            writer.write(save, chunk)
     data_import.refresh_from_db()

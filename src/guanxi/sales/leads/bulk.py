@@ -209,4 +209,5 @@ def register() -> None:
         resolve=resolve_leads,
         duplicate_finder=find_lead_duplicates, bulk_writer=write_leads, action="leads.create",
         edit_action="leads.edit", custom_field_entity=ENTITY,
+        lookups=((Lead, ("name_key", "phone_e164", "email", "status", "deleted_at")),),
     )

@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import threading
 
 import pytest
 from django.conf import settings
@@ -454,3 +455,34 @@ def test_big_files_are_read_in_a_worker_process(importers, run_import, monkeypat
     assert (done.created, done.failed) == (3, 1)
     assert "Grade: “Z” is not one of the choices" in done.failures[0]["reason"]
     assert Customer.objects.get(name=TENGYUAN).owner == importers.alice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_thread_saves_each_chunk_while_the_next_is_checked(importers, run_import, monkeypatch):
+    from django.db import connection
+
+    from guanxi.dataquality.imports import running
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the writer thread runs on PostgreSQL only; SQLite saves in the importing thread")
+    monkeypatch.setattr(running, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(running, "CHUNK", 2)
+    saved_by = []
+    real_write = running.Runner.write
+
+    def write(self, rows):
+        saved_by.append(threading.current_thread().name)
+        return real_write(self, rows)
+
+    monkeypatch.setattr(running.Runner, "write", write)
+    rows = [["客户名称", "电话", "客户等级"], [TENGYUAN, "0755-86123456", "A"], ["杭州云栖数据有限公司", "13812345678", "B"],
+            ["北京华信精密机械有限公司", "12345", "Z"], ["腾远电子（深圳）", "0755 8612 3456", "C"],
+            ["杭州云栖数据有限公司", "13812345678", "B"]]
+    done = run_import(importers.carol, "customers", csv_upload("threaded.csv", rows))
+    assert saved_by and all(name.startswith("import-writer") for name in saved_by)
+    # The same outcome as saving in one thread: rows of earlier chunks are recognised as the file's own.
+    assert (done.rows_done, done.created, done.skipped, done.failed) == (5, 2, 2, 1)
+    assert done.skip_reasons == {"in_file": 2}
+    assert "Grade: “Z” is not one of the choices" in done.failures[0]["reason"]
+    assert sorted(Customer.objects.values_list("name", flat=True)) == sorted([TENGYUAN, "杭州云栖数据有限公司"])
+    assert ImportedRow.objects.filter(data_import=done).count() == 2
