@@ -10,11 +10,11 @@ wrote, and what it wrote is recognised by the rows' fingerprints, never written 
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import json
 import logging
-import contextvars
 import multiprocessing
 import os
 from collections import Counter, deque
