@@ -475,9 +475,14 @@ def test_on_postgresql_a_thread_saves_each_chunk_while_the_next_is_checked(impor
         return real_write(self, rows)
 
     monkeypatch.setattr(running.Runner, "write", write)
-    rows = [["客户名称", "电话", "客户等级"], [TENGYUAN, "0755-86123456", "A"],
-            ["杭州云栖数据有限公司", "13812345678", "B"], ["北京华信精密机械有限公司", "12345", "Z"], ["腾远电子（深圳）", "0755 8612 3456", "C"],
-            ["杭州云栖数据有限公司", "13812345678", "B"]]
+    rows = [
+        ["客户名称", "电话", "客户等级"],
+        [TENGYUAN, "0755-86123456", "A"],
+        ["杭州云栖数据有限公司", "13812345678", "B"],
+        ["北京华信精密机械有限公司", "12345", "Z"],
+        ["腾远电子（深圳）", "0755 8612 3456", "C"],
+        ["杭州云栖数据有限公司", "13812345678", "B"],
+    ]
     done = run_import(importers.carol, "customers", csv_upload("threaded.csv", rows))
     assert saved_by and all(name.startswith("import-writer") for name in saved_by)
     # The same outcome as saving in one thread: rows of earlier chunks are recognised as the file's own.
