@@ -37,7 +37,7 @@ def refresh_statistics(lookups: Iterable[tuple[type[models.Model], Iterable[str]
             if last is not None and modified <= STALE_SHARE * max(live, 1):
                 continue
             model, fields = wanted[table]
-            columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+            columns = ", ".join(quote(str(getattr(model._meta.get_field(f), "column", f))) for f in fields)
             cursor.execute(f"ANALYZE {quote(table)}" + (f" ({columns})" if columns else ""))
             analysed.append(table)
     return sorted(analysed)

@@ -14,8 +14,10 @@ _SEPARATORS = re.compile(r"[ \-.()]")
 
 @cache
 def _mainland_mobile() -> re.Pattern[str]:
-    pattern = phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern
-    return re.compile(f"(?:{pattern})")
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    pattern = metadata.mobile.national_number_pattern if metadata and metadata.mobile else None
+    # Without the library's pattern nothing is taken by the quick path.
+    return re.compile(f"(?:{pattern})" if pattern else r"(?!)")
 
 
 def _mainland_mobile_e164(raw: str, region: str) -> str | None:
