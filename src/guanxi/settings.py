@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "guanxi.dataquality.imports",
     "guanxi.dataquality.exports",
     "guanxi.automation",
+    "guanxi.automation.notifications",
+    "guanxi.automation.webhooks",
     "guanxi.sales.products",
     "guanxi.sales.opportunities",
     "guanxi.sales.leads",

@@ -20,6 +20,8 @@ urlpatterns = [
     path("contracts/", include("guanxi.sales.contracts.urls")),
     path("targets/", include("guanxi.sales.targets.urls")),
     path("approvals/", include("guanxi.automation.urls")),
+    path("notifications/", include("guanxi.automation.notifications.urls")),
+    path("webhooks/", include("guanxi.automation.webhooks.urls")),
     path("data-quality/", include("guanxi.dataquality.urls")),
     path("data-quality/duplicates/", include("guanxi.dataquality.duplicates.urls")),
     path("data-quality/merges/", include("guanxi.dataquality.merging.urls")),
