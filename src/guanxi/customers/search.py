@@ -270,6 +270,14 @@ def _matching_ids(qs: QuerySet, field: str, value: str, contact_fields: list[str
     return ids
 
 
+def is_name_search(query: str) -> bool:
+    """Whether `query` searches names (the full-text index) rather than an email or a phone number."""
+    query = (query or "").strip()[:MAX_QUERY]
+    if not query or "@" in query:
+        return False
+    return not (_PHONE_LIKE.match(query) and normalise_phone(query))
+
+
 def customer_search(qs: QuerySet, query: str) -> QuerySet:
     query = (query or "").strip()[:MAX_QUERY]
     if not query:

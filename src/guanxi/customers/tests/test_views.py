@@ -121,13 +121,37 @@ def test_keyset_paging_walks_every_customer_once(company, login, make_customer):
 
 
 def test_count_is_bounded(company, login, make_customer, monkeypatch):
-    from guanxi.customers.views import common
+    from guanxi.customers.views import common, listing
 
     monkeypatch.setattr(common, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
     for i in range(5):
         make_customer(company.alice, f"客户{i}")
     body = login(company.alice).get(LIST).content.decode()
     assert "3+ customers" in body
+
+
+def test_a_first_page_holding_everything_is_the_count(company, login, make_customer, monkeypatch):
+    from guanxi.core import paging
+
+    counted = []
+    monkeypatch.setattr(paging, "bounded_count", lambda *a, **k: counted.append(a) or (0, False))
+    for i in range(5):
+        make_customer(company.alice, f"客户{i}")
+    body = login(company.alice).get(LIST).content.decode()
+    assert "5 customers" in body and counted == []
+
+
+def test_a_name_search_past_its_first_page_says_at_least_a_page(company, login, make_customer, monkeypatch):
+    from guanxi.customers.views import listing
+
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    for i in range(5):
+        make_customer(company.alice, f"腾远{i}号有限公司")
+    client = login(company.alice)
+    assert "2+ customers" in client.get(LIST, {"q": "腾远"}).content.decode()
+    # Phone numbers and filters are counted as before.
+    assert "5 customers" in client.get(LIST, {"status": "potential"}).content.decode()
 
 
 @pytest.mark.parametrize("rows", [5, 30])

@@ -58,8 +58,17 @@ def back_to(request, fallback: str):
     return redirect(fallback)
 
 
-def count_label(qs) -> dict:
-    """A bounded count: "1,000+" instead of counting a million rows."""
+def count_label(qs, page: paging.Page | None = None, *, first_page: bool = True, counted: bool = True) -> dict:
+    """A bounded count: "1,000+" instead of counting a million rows.
+
+    A first page with nothing after it holds the whole count, and no query is needed. `counted=False`
+    is for name searches: past the first page they say "50+" (at least a page) rather than count, as
+    the database counts a common prefix (`hs`) only by reading thousands of matches, up to ten times
+    the time of the page itself; the rows of the page come in order from an index either way."""
+    if page is not None and first_page and page.next_cursor is None:
+        return {"count": len(page.items), "count_more": False}
+    if page is not None and not counted:
+        return {"count": len(page.items), "count_more": True}
     count, more = paging.bounded_count(qs, COUNT_LIMIT)
     return {"count": count, "count_more": more}
 

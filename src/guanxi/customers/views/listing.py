@@ -24,6 +24,7 @@ from ..choices import CustomerGrade, CustomerSource, CustomerStatus, Industry
 from ..filters import CUSTOM_PREFIX, CustomerFilters
 from ..forms import BulkActionForm, SavedViewForm
 from ..models import Customer
+from ..search import is_name_search
 from .common import PAGE_SIZE, back_to, count_label, guarded, render_listing
 
 CUSTOM_COLUMNS = 3
@@ -101,9 +102,10 @@ def customer_list(request):
     page, totals = None, {"count": 0, "count_more": False}
     if filters is not None:
         try:
-            page = selectors.customer_page(actor=actor, filters=filters, cursor=request.GET.get("cursor") or None,
-                                           limit=PAGE_SIZE)
-            totals = count_label(selectors.customer_list(actor=actor, filters=filters))
+            cursor = request.GET.get("cursor") or None
+            page = selectors.customer_page(actor=actor, filters=filters, cursor=cursor, limit=PAGE_SIZE)
+            totals = count_label(selectors.customer_list(actor=actor, filters=filters), page, first_page=not cursor,
+                                 counted=not is_name_search(filters.q))
         except DomainError as exc:
             error = exc
     sensitive = masking.can_see_sensitive(actor)
