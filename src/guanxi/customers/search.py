@@ -90,10 +90,14 @@ def _text_terms(text: str) -> tuple[str, list[str], list[str]]:
         return spaced, [], []
     sylls = syllables(text)
     bigrams = [run[i:i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)]
-    pinyin = ["".join(sylls), "".join(s[0] for s in sylls)]
+    full = "".join(sylls)
+    initials = "".join(s[0] for s in sylls)
+    pinyin = [full, initials]
+    start = 0  # where syllable i starts in `full`
     for i in range(1, len(sylls)):
-        pinyin.append("".join(sylls[i:])[:SUFFIX_LETTERS])
-        pinyin.append("".join(s[0] for s in sylls[i:])[:SUFFIX_LETTERS])
+        start += len(sylls[i - 1])
+        pinyin.append(full[start:start + SUFFIX_LETTERS])
+        pinyin.append(initials[i:i + SUFFIX_LETTERS])
     return spaced, bigrams, pinyin
 
 
