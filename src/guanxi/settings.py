@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -23,6 +24,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     if not value:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def clock_time(value: str, name: str) -> tuple[int, int]:
+    """(hour, minute) of "HH:MM"; a wrong value stops the start with the variable's name."""
+    try:
+        hour, minute = (int(part) for part in value.strip().split(":"))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a time such as 02:00, not {value!r}") from None
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ImproperlyConfigured(f"{name} must be a time such as 02:00, not {value!r}")
+    return hour, minute
 
 
 DATA_DIR = Path(env("DATA_DIR", "var")).resolve()
@@ -210,6 +222,9 @@ HUEY = {
        {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}),
 }
 
+# When the customer pools' nightly return sweep runs, as HH:MM in TIME_ZONE.
+POOL_SWEEP_AT = clock_time(env("POOL_SWEEP_AT", "02:00"), "GUANXI_POOL_SWEEP_AT")
+
 # Exports of more rows than this are written by a background job and downloaded when done.
 EXPORT_BACKGROUND_ROWS = int(env("EXPORT_BACKGROUND_ROWS", "5000"))
 
@@ -273,6 +288,18 @@ COMPANY_NAME = env("COMPANY_NAME", "")
 
 # Default region for reading phone numbers written without a country code.
 PHONE_DEFAULT_REGION = env("PHONE_REGION", "CN")
+
+# Email of notifications, sent through SMTP by the background worker; links in emails and robot
+# messages start with GUANXI_BASE_URL, the address people open Guanxi at.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env("SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(env("SMTP_PORT", "25"))
+EMAIL_HOST_USER = env("SMTP_USER")
+EMAIL_HOST_PASSWORD = env("SMTP_PASSWORD")
+EMAIL_USE_TLS = env_bool("SMTP_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env("EMAIL_FROM", "Guanxi <noreply@localhost>")
+GUANXI_BASE_URL = env("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -8,4 +8,5 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers `guanxi check` checks)
+        # `guanxi check` checks, and the periodic task that runs scheduled work.
+        from . import checks, schedules  # noqa: F401

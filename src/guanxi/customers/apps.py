@@ -68,3 +68,8 @@ class CustomersConfig(AppConfig):
         from .merging import register as register_merging
 
         register_merging()
+
+        # The pools' return sweep runs every night by itself (core.schedules).
+        from .pool.sweep import register_schedule
+
+        register_schedule()

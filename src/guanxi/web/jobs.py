@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET
 
 from guanxi.core.errors import NotFound
 from guanxi.core.jobs import job_get, job_list, job_result_url, job_title
+from guanxi.core.models import JobStatus
+from guanxi.core.schedules import last_runs
 from guanxi.customers.views.common import guarded, render_listing
 
 RECENT = 50
@@ -18,8 +20,16 @@ RECENT = 50
 @require_GET
 @guarded()
 def jobs(request):
-    rows = [(job, job_title(job)) for job in job_list(actor=request.user)[:RECENT]]
-    return render_listing(request, "web/jobs/list.html", {"rows": rows})
+    """A user's own jobs; an admin sees everyone's, can pick a status, and sees the scheduled work."""
+    admin = request.user.is_superuser
+    listed = job_list(actor=request.user)
+    status = request.GET.get("status", "")
+    if admin and status in JobStatus.values:
+        listed = listed.filter(status=status)
+    rows = [(job, job_title(job)) for job in listed[:RECENT]]
+    context = {"rows": rows, "admin": admin, "status": status, "statuses": JobStatus.choices,
+               "schedules": last_runs() if admin else []}
+    return render_listing(request, "web/jobs/list.html", context)
 
 
 @require_GET

@@ -214,3 +214,24 @@ def pool_sweep(*, actor=SYSTEM, now: dt.datetime | None = None, batch_size: int 
     result.lifted = _lift(now, batch_size)
     result.warned = Customer.objects.filter(pool_return_due_at__isnull=False, pool_warned_at=now).count()
     return result
+
+
+def scheduled_sweep(now: dt.datetime) -> dict:
+    """The nightly run (core.schedules, POOL_SWEEP_AT): what it did, for the admins' jobs page."""
+    result = pool_sweep(now=now)
+    return {"returned": result.returned, "warned": result.warned, "newly_warned": result.newly_warned,
+            "lifted": result.lifted}
+
+
+def register_schedule() -> None:
+    """Called from CustomersConfig.ready(): the sweep runs daily at settings.POOL_SWEEP_AT (local time)."""
+    from django.conf import settings
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext_lazy as _
+
+    from guanxi.core.schedules import register_schedule as register
+
+    hour, minute = settings.POOL_SWEEP_AT
+    register("customers.pool_sweep", title=_("Customer pool return sweep"),
+             when=format_lazy(_("Daily at {time}"), time=f"{hour:02d}:{minute:02d}"), run=scheduled_sweep,
+             hour=str(hour), minute=str(minute))
