@@ -34,6 +34,17 @@ def make_customer(db):
     return create
 
 
+@pytest.fixture(autouse=True)
+def _fresh_webhook_routes():
+    """Each test finds webhook subscriptions afresh: the per-process cache of routes would otherwise
+    carry one test's subscriptions (and a query saved) into the next."""
+    from guanxi.automation.webhooks.dispatch import forget_routes
+
+    forget_routes()
+    yield
+    forget_routes()
+
+
 @pytest.fixture
 def company(db):
     from guanxi.core.testing import build_company

@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "guanxi.automation",
     "guanxi.automation.notifications",
     "guanxi.automation.webhooks",
+    "guanxi.automation.reminders",
     "guanxi.sales.products",
     "guanxi.sales.opportunities",
     "guanxi.sales.leads",
@@ -224,6 +225,9 @@ HUEY = {
 
 # When the customer pools' nightly return sweep runs, as HH:MM in TIME_ZONE.
 POOL_SWEEP_AT = clock_time(env("POOL_SWEEP_AT", "02:00"), "GUANXI_POOL_SWEEP_AT")
+
+# When the daily reminders (follow-ups due, customers not contacted, contracts ending…) go out.
+REMINDERS_AT = clock_time(env("REMINDERS_AT", "08:00"), "GUANXI_REMINDERS_AT")
 
 # Exports of more rows than this are written by a background job and downloaded when done.
 EXPORT_BACKGROUND_ROWS = int(env("EXPORT_BACKGROUND_ROWS", "5000"))

@@ -37,3 +37,8 @@ class ActivitiesConfig(AppConfig):
         from .merging import register as register_merging
 
         register_merging()
+
+        # Its events go to webhook subscribers with the record as the API shows it (automation.webhooks).
+        from .webhooks import register as register_webhooks
+
+        register_webhooks()

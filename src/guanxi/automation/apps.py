@@ -17,5 +17,6 @@ class AutomationConfig(AppConfig):
             _("Automation"),
             [
                 ("manage_approvals", _("Configure approval flows")),
+                ("manage_webhooks", _("Configure webhooks")),
             ],
         )

@@ -73,3 +73,13 @@ class CustomersConfig(AppConfig):
         from .pool.sweep import register_schedule
 
         register_schedule()
+
+        # Follow-ups due, customers not contacted, returns to the pool remind owners (automation.reminders).
+        from .reminders import register as register_reminders
+
+        register_reminders()
+
+        # Its events go to webhook subscribers with the record as the API shows it (automation.webhooks).
+        from .webhooks import register as register_webhooks
+
+        register_webhooks()

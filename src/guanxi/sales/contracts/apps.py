@@ -62,3 +62,13 @@ class ContractsConfig(AppConfig):
         from .merging import register as register_merging
 
         register_merging()
+
+        # Contracts ending and instalments due or overdue remind their owners (automation.reminders).
+        from .reminders import register as register_reminders
+
+        register_reminders()
+
+        # Its events go to webhook subscribers with the record as the API shows it (automation.webhooks).
+        from .webhooks import register as register_webhooks
+
+        register_webhooks()

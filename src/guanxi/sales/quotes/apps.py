@@ -56,3 +56,8 @@ class QuotesConfig(AppConfig):
         from .merging import register as register_merging
 
         register_merging()
+
+        # Its events go to webhook subscribers with the record as the API shows it (automation.webhooks).
+        from .webhooks import register as register_webhooks
+
+        register_webhooks()

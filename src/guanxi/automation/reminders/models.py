@@ -1,0 +1,45 @@
+"""Which reminders went out (so a day's run, run again, sends nothing twice) and each person's digest."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SentReminder(models.Model):
+    """A reminder sent to one person about one record on one day, with its text in their language
+    (the daily digest lists them)."""
+
+    source = models.CharField(max_length=64)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "day", "content_type", "object_id", "recipient"],
+                                               name="reminder_once_a_day")]
+        indexes = [models.Index(fields=["recipient", "day"], name="reminder_recipient_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.source} → {self.recipient_id}: {self.text}"
+
+
+class Digest(models.Model):
+    """A person's daily digest (每日摘要): whether they want it, at what time, and the last day it went out."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(_("send me a daily digest"), default=True)
+    at = models.TimeField(_("at"), default="08:30")
+    last_sent_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.at:%H:%M}" if self.enabled else f"{self.user_id} (off)"
