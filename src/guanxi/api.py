@@ -169,6 +169,7 @@ def _register_routers() -> None:
     from guanxi.activities.api import router as activities_router
     from guanxi.automation.api import router as automation_router
     from guanxi.automation.notifications.api import router as notifications_router
+    from guanxi.automation.reminders.api import router as reminders_router
     from guanxi.automation.webhooks.api import router as webhooks_router
     from guanxi.customers.api import router as customers_router
     from guanxi.dataquality.api import router as dataquality_router
@@ -195,6 +196,7 @@ def _register_routers() -> None:
     api.add_router("", targets_router)
     api.add_router("", automation_router)
     api.add_router("", notifications_router)
+    api.add_router("", reminders_router)
     api.add_router("", webhooks_router)
     api.add_router("", dataquality_router)
     api.add_router("", duplicates_router)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("approvals/", include("guanxi.automation.urls")),
     path("notifications/", include("guanxi.automation.notifications.urls")),
     path("webhooks/", include("guanxi.automation.webhooks.urls")),
+    path("reminders/", include("guanxi.automation.reminders.urls")),
     path("data-quality/", include("guanxi.dataquality.urls")),
     path("data-quality/duplicates/", include("guanxi.dataquality.duplicates.urls")),
     path("data-quality/merges/", include("guanxi.dataquality.merging.urls")),

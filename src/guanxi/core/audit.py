@@ -22,7 +22,7 @@ def _plain(value: Any) -> Any:
     """A JSON-safe form of a field value, readable on the timeline."""
     if isinstance(value, models.Model):
         return str(value)
-    if isinstance(value, dt.datetime | dt.date | Decimal):
+    if isinstance(value, dt.datetime | dt.date | dt.time | Decimal):
         return value.isoformat() if not isinstance(value, Decimal) else str(value)
     if isinstance(value, list | tuple | set):
         return [_plain(v) for v in value]

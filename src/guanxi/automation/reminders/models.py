@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -34,7 +36,7 @@ class Digest(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     enabled = models.BooleanField(_("send me a daily digest"), default=True)
-    at = models.TimeField(_("at"), default="08:30")
+    at = models.TimeField(_("at"), default=dt.time(8, 30))
     last_sent_on = models.DateField(null=True, blank=True)
 
     class Meta:

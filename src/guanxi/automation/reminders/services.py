@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.automation.notifications.registry import register_notification_kind
 from guanxi.automation.notifications.services import notify
+from guanxi.core import audit
+from guanxi.core.errors import DomainError
 from guanxi.org.models import User
 
 from .models import Digest, SentReminder
@@ -120,8 +122,27 @@ def digests_run(now: dt.datetime | None = None) -> int:
     return sent
 
 
-def digest_settings(*, user) -> Digest:
-    digest, _created = Digest.objects.get_or_create(user=user)
+def digest_get(*, actor) -> Digest:
+    """The signed-in person's digest settings (made with the defaults on first asking)."""
+    if not getattr(actor, "is_authenticated", False):
+        raise DomainError("unauthenticated", _("Sign in first."))
+    digest, _created = Digest.objects.get_or_create(user=actor)
+    return digest
+
+
+def digest_update(*, actor, enabled: bool, at: dt.time) -> Digest:
+    """Whether and when the signed-in person gets their daily digest (a time on the quarter hour)."""
+    digest = digest_get(actor=actor)
+    if at.minute % 15 or at.second or at.microsecond:
+        raise DomainError("invalid", _("Please correct the errors below."),
+                          {"at": [str(_("Choose a time on the quarter hour, such as 08:30."))]})
+    before = audit.snapshot(digest, ["enabled", "at"])
+    digest.enabled, digest.at = enabled, at
+    with transaction.atomic():
+        digest.save(update_fields=["enabled", "at"])
+        changes = audit.diff(before, audit.snapshot(digest, ["enabled", "at"]))
+        if changes:
+            audit.record(actor, "digest.updated", digest, changes)
     return digest
 
 
