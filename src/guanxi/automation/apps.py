@@ -18,5 +18,6 @@ class AutomationConfig(AppConfig):
             [
                 ("manage_approvals", _("Configure approval flows")),
                 ("manage_webhooks", _("Configure webhooks")),
+                ("manage_reminders", _("Configure reminders")),
             ],
         )

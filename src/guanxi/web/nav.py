@@ -44,6 +44,7 @@ ADMIN = [
     NavItem(_("Customer pools"), "customers:pool_admin", "customers.manage_pools"),
     NavItem(_("Approval flows"), "automation:flow_list", "automation.manage_approvals"),
     NavItem(_("Webhooks"), "webhooks:list", "automation.manage_webhooks"),
+    NavItem(_("Reminders"), "reminders:settings", "automation.manage_reminders"),
     NavItem(_("Duplicate check"), "dataquality:settings", "dataquality.manage"),
     NavItem(_("Duplicates"), "duplicates:list", "dataquality.scan"),
     NavItem(_("Merge history"), "merging:list", "dataquality.merge"),

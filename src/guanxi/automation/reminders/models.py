@@ -45,3 +45,32 @@ class Digest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.at:%H:%M}" if self.enabled else f"{self.user_id} (off)"
+
+
+class ReminderSettings(models.Model):
+    """The company's limits for reminders (one row): days without contact by grade, and how far ahead
+    contracts ending and instalments falling due are announced."""
+
+    not_contacted_a = models.PositiveSmallIntegerField(_("grade A: days without contact"), default=7)
+    not_contacted_b = models.PositiveSmallIntegerField(_("grade B: days without contact"), default=14)
+    not_contacted_c = models.PositiveSmallIntegerField(_("grade C: days without contact"), default=30)
+    not_contacted_d = models.PositiveSmallIntegerField(_("grade D: days without contact"), default=60)
+    not_contacted_none = models.PositiveSmallIntegerField(_("no grade: days without contact"), default=30)
+    contract_ending_days = models.PositiveSmallIntegerField(_("days before a contract ends"), default=30)
+    instalment_due_days = models.PositiveSmallIntegerField(_("days before an instalment is due"), default=3)
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    def limits(self) -> dict:
+        """As the reminder sources read them."""
+        return {
+            "not_contacted_days": {"A": self.not_contacted_a, "B": self.not_contacted_b, "C": self.not_contacted_c,
+                                   "D": self.not_contacted_d, "": self.not_contacted_none},
+            "contract_ending_days": self.contract_ending_days,
+            "instalment_due_days": self.instalment_due_days,
+        }

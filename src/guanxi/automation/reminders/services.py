@@ -24,25 +24,55 @@ from guanxi.automation.notifications.registry import register_notification_kind
 from guanxi.automation.notifications.services import notify
 from guanxi.core import audit
 from guanxi.core.errors import DomainError
+from guanxi.core.permissions import require
 from guanxi.org.models import User
 
-from .models import Digest, SentReminder
+from .models import Digest, ReminderSettings, SentReminder
 from .registry import Reminder, ReminderSource, reminder_sources
 
 BATCH = 500
 DIGEST_KIND = "reminders.digest"
+MANAGE = "automation.manage_reminders"
 
-# How many days without a follow-up, by grade, before the owner is reminded; and how far ahead
-# contracts ending and instalments falling due are announced.
-DEFAULT_THRESHOLDS: dict[str, Any] = {
-    "not_contacted_days": {"A": 7, "B": 14, "C": 30, "D": 60, "": 30},
-    "contract_ending_days": 30,
-    "instalment_due_days": 3,
-}
+LIMIT_FIELDS = ["not_contacted_a", "not_contacted_b", "not_contacted_c", "not_contacted_d", "not_contacted_none",
+                "contract_ending_days", "instalment_due_days"]
+# Days: a limit of 0 would remind of every customer every day; more than a few years means never.
+LIMIT_RANGE = (1, 1000)
+
+
+def reminder_settings() -> ReminderSettings:
+    settings_row, _created = ReminderSettings.objects.get_or_create(pk=1)
+    return settings_row
 
 
 def thresholds() -> dict[str, Any]:
-    return {**DEFAULT_THRESHOLDS, **getattr(settings, "REMINDER_THRESHOLDS", {})}
+    """The limits the sources read (days without contact by grade, days ahead for contracts and
+    instalments), as the admins set them."""
+    return reminder_settings().limits()
+
+
+def reminder_settings_update(*, actor, data: dict[str, Any]) -> ReminderSettings:
+    require(actor, MANAGE)
+    unknown = set(data) - set(LIMIT_FIELDS)
+    if unknown:
+        raise DomainError("invalid", _("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    problems: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if isinstance(value, bool) or not isinstance(value, int) or not LIMIT_RANGE[0] <= value <= LIMIT_RANGE[1]:
+            problems[name] = [str(_("Enter a whole number of days from %(low)d to %(high)d.")
+                                  % {"low": LIMIT_RANGE[0], "high": LIMIT_RANGE[1]})]
+    if problems:
+        raise DomainError("invalid", _("Please correct the errors below."), problems)
+    with transaction.atomic():
+        row = ReminderSettings.objects.select_for_update().get(pk=reminder_settings().pk)
+        before = audit.snapshot(row, list(data))
+        for name, value in data.items():
+            setattr(row, name, value)
+        row.save(update_fields=list(data) or None)
+        changes = audit.diff(before, audit.snapshot(row, list(data)))
+        if changes:
+            audit.record(actor, "reminder_settings.updated", row, changes)
+    return row
 
 
 def _batches(items: Iterable[Reminder]) -> Iterator[list[Reminder]]:

@@ -5,4 +5,5 @@ from . import views
 app_name = "reminders"
 urlpatterns = [
     path("digest/", views.digest, name="digest"),
+    path("settings/", views.reminder_settings, name="settings"),
 ]

@@ -69,3 +69,51 @@ def test_the_api_reads_and_changes_my_digest_only(company):
                   content_type="application/json")
     assert bad.status_code == 422
     assert Client().get("/api/v1/reminders/digest").status_code == 401
+
+
+SETTINGS = reverse("reminders:settings")
+
+
+def test_admins_change_the_limits_and_the_next_run_uses_them(company, login, make_customer):
+    from guanxi.automation.reminders import services
+    from guanxi.customers.models import Customer
+
+    client = login(company.root)
+    page = client.get(SETTINGS).content.decode()
+    assert "Grade A: days without contact" in page and 'value="7"' in page
+    values = {name: getattr(services.reminder_settings(), name) for name in services.LIMIT_FIELDS}
+    response = client.post(SETTINGS, {**values, "not_contacted_a": 3})
+    assert response.status_code == 302 and services.thresholds()["not_contacted_days"]["A"] == 3
+    assert AuditEvent.objects.filter(action="reminder_settings.updated").exists()
+    customer = make_customer(company.bob, "北京华信精密机械有限公司", grade="A")
+    morning = dt.datetime(2026, 3, 10, 0, 0, tzinfo=dt.UTC)
+    three_days = dt.datetime(2026, 3, 7, 10, 0, tzinfo=dt.UTC)
+    Customer.objects.filter(pk=customer.pk).update(last_contacted_at=three_days)
+    assert services.reminders_run(morning)["customers.not_contacted"] == 1
+
+
+def test_limits_out_of_range_are_refused_and_nothing_changes(company, login):
+    from guanxi.automation.reminders import services
+
+    client = login(company.root)
+    values = {name: getattr(services.reminder_settings(), name) for name in services.LIMIT_FIELDS}
+    response = client.post(SETTINGS, {**values, "contract_ending_days": 0})
+    assert response.status_code == 400 and "greater than or equal to 1" in response.content.decode()
+    api = token_client(company.root)
+    refused = api.patch("/api/v1/reminder-settings", json.dumps({"instalment_due_days": 5000}),
+                        content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["errors"]["instalment_due_days"]
+    assert services.reminder_settings().limits() == {
+        "not_contacted_days": {"A": 7, "B": 14, "C": 30, "D": 60, "": 30},
+        "contract_ending_days": 30, "instalment_due_days": 3}
+    changed = api.patch("/api/v1/reminder-settings", json.dumps({"instalment_due_days": 5}),
+                        content_type="application/json")
+    assert changed.status_code == 200 and changed.json()["instalment_due_days"] == 5
+
+
+def test_only_admins_with_the_right_reach_the_limits(company, login):
+    assert login(company.bob).get(SETTINGS).status_code == 403
+    api = token_client(company.bob)
+    assert api.get("/api/v1/reminder-settings").status_code == 403
+    assert api.patch("/api/v1/reminder-settings", json.dumps({"not_contacted_a": 1}),
+                     content_type="application/json").status_code == 403
