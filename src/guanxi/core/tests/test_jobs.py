@@ -4,16 +4,9 @@ when GUANXI_REDIS_URL is set)."""
 
 from __future__ import annotations
 
-import os
-import queue
-import uuid
-
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from huey.contrib.djhuey import HUEY
-from huey.signals import SIGNAL_COMPLETE
-from huey.storage import RedisStorage, SqliteStorage
 
 from guanxi.core.errors import DomainError
 from guanxi.core.jobs import (
@@ -26,6 +19,7 @@ from guanxi.core.jobs import (
     register_job_kind,
 )
 from guanxi.core.models import Job, JobStatus
+from guanxi.core.testing_queue import real_consumer, wait_for
 
 CALLS: list[int] = []
 
@@ -166,42 +160,8 @@ def test_a_job_page_speaks_chinese(company, client):
 
 @pytest.fixture
 def real_queue():
-    """The configured queue (Redis when named, else a SQLite file) and a consumer thread; yields a
-    queue of the ids of finished tasks, so the test reads the database only once the worker is done
-    (SQLite's shared in-memory test database cannot be read and written from two threads at once)."""
-    redis_url = os.environ.get("GUANXI_REDIS_URL")
-    name = f"guanxi-test-{uuid.uuid4().hex[:8]}"
-    storage = RedisStorage(name, url=redis_url) if redis_url else SqliteStorage(
-        name, filename=f"/tmp/{name}.sqlite3")
-    saved = HUEY.storage
-    HUEY.immediate = False
-    HUEY.storage = storage
-    finished: queue.Queue[str] = queue.Queue()
-
-    @HUEY.signal(SIGNAL_COMPLETE)
-    def completed(signal, task, *args, **kwargs):
-        finished.put(task.id)
-
-    consumer = HUEY.create_consumer(workers=1, worker_type="thread", periodic=False, initial_delay=0.05,
-                                    max_delay=0.2)
-    consumer.start()
-    try:
+    with real_consumer() as finished:
         yield finished
-    finally:
-        consumer.stop(graceful=True)
-        HUEY.disconnect_signal(completed, SIGNAL_COMPLETE)
-        storage.flush_all()
-        HUEY.storage = saved
-        HUEY.immediate = True
-        if not redis_url:
-            for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(f"/tmp/{name}.sqlite3{suffix}"):
-                    os.remove(f"/tmp/{name}.sqlite3{suffix}")
-
-
-def _wait_for(finished: queue.Queue, count: int) -> None:
-    for _task in range(count):
-        finished.get(timeout=30)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -212,7 +172,7 @@ def test_a_real_worker_takes_jobs_from_the_queue(real_queue):
     with transaction.atomic():
         jobs = [job_start(actor=company.alice, kind="test.count", params={"lines": [str(i)] * (i + 1)})
                 for i in range(4)]
-    _wait_for(real_queue, len(jobs))
+    wait_for(real_queue, len(jobs))
     for i, job in enumerate(jobs):
         job.refresh_from_db()
         assert job.status == JobStatus.DONE
@@ -229,7 +189,7 @@ def test_a_real_worker_retries_a_crash_then_fails_the_job(real_queue):
     # Queued here with no delay between retries, rather than by job_start, so the test does not wait.
     job = Job.objects.create(kind="test.crash", owner_id=company.alice.pk)  # type: ignore[attr-defined]
     run_job.schedule((job.pk,), delay=0, retries=MAX_ATTEMPTS - 1, retry_delay=0)
-    _wait_for(real_queue, 1)
+    wait_for(real_queue, 1)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert job.attempts == MAX_ATTEMPTS
