@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import DomainError, Forbidden
+from guanxi.core.forms import form_errors
 from guanxi.core.permissions import require
 
 from . import selectors, services
@@ -57,9 +58,7 @@ def collision_settings(request):
             try:
                 services.collision_policy_set(actor=request.user, mode=form.cleaned_data["mode"])
             except DomainError as exc:
-                for field, errors in exc.errors.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                form_errors(form, exc)
             else:
                 messages.success(request, _("Duplicate check settings saved."))
                 return redirect("dataquality:settings")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from guanxi.core.errors import DomainError
+from guanxi.core.forms import form_errors
 from guanxi.customers.views.common import error_page
 
 from . import services
@@ -29,9 +30,7 @@ def digest(request):
                 services.digest_update(actor=request.user, enabled=form.cleaned_data["enabled"],
                                        at=form.cleaned_data["at"])
             except DomainError as exc:
-                for field, problems in exc.errors.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
+                form_errors(form, exc)
             else:
                 messages.success(request, _("Your daily digest settings were saved."))
                 return redirect("reminders:digest")
@@ -56,9 +55,7 @@ def reminder_settings(request):
             try:
                 services.reminder_settings_update(actor=request.user, data=form.cleaned_data)
             except DomainError as exc:
-                for field, problems in exc.errors.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
+                form_errors(form, exc)
             else:
                 messages.success(request, _("The reminder settings were saved."))
                 return redirect("reminders:settings")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanxi.core.errors import DomainError, Forbidden, NotFound
+from guanxi.core.forms import form_errors
 from guanxi.core.permissions import require
 
 from . import reading, selectors, services
@@ -54,17 +55,6 @@ def guarded(action: str):
     return decorate
 
 
-def _form_errors(form, exc: DomainError) -> None:
-    placed = False
-    for field, messages_ in exc.errors.items():
-        target = field if field in form.fields else None
-        for message in messages_:
-            form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
-
-
 @require_GET
 @guarded(ACTION)
 def import_list(request):
@@ -96,7 +86,7 @@ def import_new(request):
                 data_import = services.import_upload(actor=request.user, entity=form.cleaned_data["entity"],
                                                      upload=form.cleaned_data["file"])
             except DomainError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
             else:
                 return redirect("imports:mapping", data_import.pk)
         status = 400
@@ -188,7 +178,7 @@ def import_preview(request, pk: int):
                     job = services.import_start(actor=request.user, data_import=data_import)
                     return redirect("web:job", job.pk)
             except DomainError as exc:
-                _form_errors(form, exc)
+                form_errors(form, exc)
                 status = 400
             else:
                 return redirect("imports:preview", data_import.pk)

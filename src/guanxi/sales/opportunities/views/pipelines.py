@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import DomainError
+from guanxi.core.forms import form_errors
 from guanxi.customers.views.common import guarded
 
 from .. import selectors, services
@@ -150,11 +151,7 @@ def stage_delete(request, pk: int):
             try:
                 moved = services.stage_delete(actor=request.user, stage=stage, move_to=form.cleaned_data["move_to"])
             except DomainError as exc:
-                for field, field_errors in exc.errors.items():
-                    for message in field_errors:
-                        form.add_error(field if field in form.fields else None, message)
-                if not exc.errors:
-                    form.add_error(None, str(exc.message))
+                form_errors(form, exc)
             else:
                 text = _("Stage “%(name)s” deleted.") % {"name": stage.name}
                 if moved:
